@@ -1,0 +1,65 @@
+# Suiji — every entry point a developer or CI needs. `make help` lists them.
+PY := .venv/bin/python
+PYTEST := $(PY) -m pytest
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: help install run migrate demo-data test test-sqlite test-postgres test-draw lint format \
+        typecheck check draw-demo lock clean
+
+help:
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+
+install: ## Install Debian packages and pinned Python dependencies into .venv
+	@scripts/bootstrap.sh
+
+migrate: install
+	@$(PY) manage.py migrate --noinput -v0
+
+demo-data: migrate ## Load the division tree and the demo county (idempotent)
+	@$(PY) manage.py load_regions
+	@$(PY) manage.py load_demo
+
+run: demo-data ## Set up and run the platform with demo data on http://127.0.0.1:8000
+	@$(PY) manage.py demo_credentials
+	@echo "==> 平台地址 http://127.0.0.1:8000  （Ctrl-C 停止 / stop）"
+	@trap 'kill 0' INT TERM EXIT; \
+	  $(PY) manage.py db_worker --no-reload & \
+	  $(PY) manage.py runserver 127.0.0.1:8000 --noreload
+
+lint: install ## ruff (lint + format check), Django checks, missing migrations
+	@$(PY) -m ruff check .
+	@$(PY) -m ruff format --check . >/dev/null || { $(PY) -m ruff format --check . ; exit 1; }
+	@DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py check
+	@DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py makemigrations --check --dry-run -v0
+
+typecheck: install ## mypy (strict for the draw engine)
+	@$(PY) -m mypy .
+
+test-sqlite: install
+	@echo "==> tests on SQLite"
+	@$(PYTEST) -p no:cacheprovider
+
+test-postgres: install
+	@echo "==> tests on PostgreSQL 15"
+	@scripts/with-postgres.sh $(PYTEST) -p no:cacheprovider
+
+test-draw: install ## The draw engine alone (no database, no Django)
+	@$(PYTEST) -p no:cacheprovider -p no:django draw
+
+test: lint typecheck test-sqlite test-postgres ## Set up and run everything CI runs
+	@echo "==> all checks passed"
+
+check: test
+
+draw-demo: install ## Run a draw on generated data, verify it, tamper with it, watch it fail
+	@$(PY) -m draw.demo var/draw-demo
+
+format: install
+	@$(PY) -m ruff check --fix . && $(PY) -m ruff format .
+
+lock: install ## Re-pin dependencies after editing requirements/*.in
+	@cd requirements && ../.venv/bin/pip-compile -q --strip-extras --allow-unsafe -o base.lock base.in \
+	  && ../.venv/bin/pip-compile -q --strip-extras --allow-unsafe -o dev.lock dev.in
+
+clean:
+	rm -rf var/static .mypy_cache .ruff_cache

@@ -1,0 +1,177 @@
+"""Who may see and change what: the platform's scope rules, in one place.
+
+Data that belongs to a department is visible according to the *reach* a user's role gives for a
+permission:
+
+- ``OWN_DEPARTMENT``: the user's own department only.
+- ``DEPARTMENT_AND_BELOW``: the own department, plus departments of the same kind in regions
+  strictly below the user's region (a city 市场监管局 sees its counties' 市场监管局, read-only).
+- ``REGION``: every department in the user's own region (same level only).
+- ``REGION_AND_BELOW``: every department in the user's region and in the regions below it.
+
+Write permissions only ever use ``OWN_DEPARTMENT`` or ``REGION``: upper levels see lower levels
+read-only. Nobody sees a region above their own or a sibling region. Data other departments share
+through a joint task is added by that domain's selectors, not here.
+
+Selectors call ``departments_q``; services call ``authorize``. Templates only hide what the
+selectors and services already refuse.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+
+from .models import Department, Role, User
+
+
+class Reach(enum.Enum):
+    OWN_DEPARTMENT = "own_department"
+    DEPARTMENT_AND_BELOW = "department_and_below"
+    REGION = "region"
+    REGION_AND_BELOW = "region_and_below"
+
+
+R = Role
+ALL_ROLES = tuple(Role)
+
+PERMISSIONS: dict[str, dict[str, Reach]] = {
+    # Directory of departments: everyone sees their own and (same kind) below; region-wide roles
+    # see every department of their region and below.
+    "department.view": {
+        **{role: Reach.DEPARTMENT_AND_BELOW for role in ALL_ROLES},
+        R.REGION_ADMIN: Reach.REGION_AND_BELOW,
+        R.JOINT_OFFICE: Reach.REGION_AND_BELOW,
+        R.SUPERVISOR: Reach.REGION_AND_BELOW,
+    },
+    "department.manage": {R.REGION_ADMIN: Reach.REGION},
+    "user.view": {
+        R.REGION_ADMIN: Reach.REGION_AND_BELOW,
+        R.DEPT_ADMIN: Reach.DEPARTMENT_AND_BELOW,
+        R.SUPERVISOR: Reach.REGION_AND_BELOW,
+    },
+    "user.manage": {R.REGION_ADMIN: Reach.REGION, R.DEPT_ADMIN: Reach.OWN_DEPARTMENT},
+    "audit.view": {
+        R.SUPERVISOR: Reach.REGION_AND_BELOW,
+        R.REGION_ADMIN: Reach.REGION_AND_BELOW,
+        R.DEPT_ADMIN: Reach.DEPARTMENT_AND_BELOW,
+    },
+}
+WRITE_REACHES = {Reach.OWN_DEPARTMENT, Reach.REGION}
+for _perm, _grants in PERMISSIONS.items():
+    if _perm.endswith((".manage", ".edit", ".create")):
+        assert set(_grants.values()) <= WRITE_REACHES, _perm
+
+
+@dataclass(frozen=True)
+class Scope:
+    """A user's standing: department, its kind and region, and roles. Built once per request."""
+
+    user_id: int | None
+    department_id: int | None
+    department_kind: str
+    region_code: str
+    roles: frozenset[str]
+    is_platform_admin: bool = False
+
+    @classmethod
+    def of(cls, user: User) -> Scope:
+        if not user.is_authenticated:
+            return cls(None, None, "", "", frozenset())
+        department = user.department
+        return cls(
+            user_id=user.pk,
+            department_id=department.pk if department else None,
+            department_kind=department.kind if department else "",
+            region_code=department.region_id if department else "",
+            roles=user.role_codes if user.is_active else frozenset(),
+            is_platform_admin=bool(user.is_superuser and user.is_active),
+        )
+
+    def reaches(self, permission: str) -> list[tuple[str, Reach]]:
+        grants = PERMISSIONS[permission]
+        return [
+            (role, grants[role]) for role in Role.values if role in self.roles and role in grants
+        ]
+
+    def has(self, permission: str) -> bool:
+        return self.is_platform_admin or bool(self.reaches(permission))
+
+    def _reach_q(self, reach: Reach, path: str | None) -> Q:
+        def field(name: str) -> str:
+            return f"{path}__{name}" if path else name
+
+        if self.department_id is None:
+            return Q(pk__in=[])
+        own = Q(**{path or "pk": self.department_id})
+        if reach is Reach.OWN_DEPARTMENT:
+            return own
+        if reach is Reach.DEPARTMENT_AND_BELOW:
+            below = Q(
+                **{
+                    field("kind"): self.department_kind,
+                    field("region__code__startswith"): self.region_code,
+                }
+            ) & ~Q(**{field("region_id"): self.region_code})
+            return own | below
+        if reach is Reach.REGION:
+            return Q(**{field("region_id"): self.region_code})
+        return Q(**{field("region__code__startswith"): self.region_code})
+
+    def departments_q(self, permission: str, *, path: str | None = "department") -> Q:
+        """A filter for rows whose department this scope may reach for `permission`.
+
+        `path` is the lookup path from the filtered model to its Department foreign key
+        ("department", "task__department"), or None when filtering Department itself.
+        Rows with no department are reached by platform admins only.
+        """
+        if self.is_platform_admin:
+            return Q()
+        q = Q(pk__in=[])
+        for _role, reach in self.reaches(permission):
+            q |= self._reach_q(reach, path)
+        return q
+
+    def role_for(self, permission: str, department: Department | None) -> str | None:
+        """The role under which this scope may act on `department` for `permission`, or None."""
+        if department is None:
+            return "platform_admin" if self.is_platform_admin else None
+        for role, reach in self.reaches(permission):
+            if _department_in_reach(self, reach, department):
+                return role
+        if self.is_platform_admin:
+            return "platform_admin"
+        return None
+
+    def can(self, permission: str, department: Department | None) -> bool:
+        return self.role_for(permission, department) is not None
+
+
+def _department_in_reach(scope: Scope, reach: Reach, department: Department) -> bool:
+    if scope.department_id is None:
+        return False
+    if department.pk == scope.department_id:
+        return True
+    region = department.region_id
+    if reach is Reach.OWN_DEPARTMENT:
+        return False
+    if reach is Reach.DEPARTMENT_AND_BELOW:
+        return (
+            department.kind == scope.department_kind
+            and region != scope.region_code
+            and region.startswith(scope.region_code)
+        )
+    if reach is Reach.REGION:
+        return region == scope.region_code
+    return region.startswith(scope.region_code)
+
+
+def authorize(user: User, permission: str, department: Department | None) -> str:
+    """Return the role that allows `user` to do `permission` on `department`'s data, or refuse."""
+    role = Scope.of(user).role_for(permission, department)
+    if role is None:
+        raise PermissionDenied(permission)
+    return role

@@ -1,0 +1,113 @@
+"""The per-role home page: which work bench a user lands on and what is waiting for them.
+
+Each capability contributes a provider function to TODO_PROVIDERS (explicit, no signals). A
+provider returns the to-dos it finds in the records for this user; it must apply scope itself.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import Role, User
+from accounts.scope import Scope
+
+
+@dataclass(frozen=True)
+class Todo:
+    title: str
+    url: str
+    count: int | None = None
+    level: str = "info"  # info | warn | danger
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class Workbench:
+    role: str
+    title: str
+    intro: str
+    todos: list[Todo] = field(default_factory=list)
+
+
+WORKBENCH_TITLES = {
+    Role.REGION_ADMIN: ("系统管理工作台", "管理本级各部门、账号与角色，查看下级情况。"),
+    Role.DEPT_ADMIN: ("部门管理工作台", "管理本部门账号与角色，确认抽查任务派发。"),
+    Role.ORGANIZER: ("抽查组织工作台", "编制年度抽查计划，创建抽查任务，组织随机抽取。"),
+    Role.REVIEWER: ("部门审核工作台", "确认派发、审核检查结果与公示。"),
+    Role.INSPECTOR: ("检查人员工作台", "查看分配给我的检查任务，录入检查结果。"),
+    Role.JOINT_OFFICE: (
+        "联合抽查办公室工作台",
+        "统筹本区划部门联合抽查，督促各部门按时确认与公示。",
+    ),
+    Role.SUPERVISOR: ("监督审计工作台", "只读查看本区划及下级的抽查工作和行为日志。"),
+}
+
+
+def _locked_accounts(user: User, scope: Scope) -> list[Todo]:
+    if not scope.has("user.manage"):
+        return []
+    from accounts.selectors import user_list_visible
+
+    visible = user_list_visible(user=user)
+    locked = visible.filter(locked_until__gt=timezone.now()).count()
+    pending = visible.filter(is_active=True, last_login__isnull=True).count()
+    todos = []
+    if locked:
+        todos.append(
+            Todo(
+                "因多次登录失败被锁定的账号",
+                reverse("accounts:user_list") + "?locked=1",
+                locked,
+                "danger",
+            )
+        )
+    if pending:
+        todos.append(
+            Todo("尚未首次登录的账号", reverse("accounts:user_list") + "?never=1", pending)
+        )
+    return todos
+
+
+def _audit_today(user: User, scope: Scope) -> list[Todo]:
+    if not scope.has("audit.view"):
+        return []
+    from audit.selectors import entry_list_visible
+
+    today = timezone.localdate()
+    count = entry_list_visible(user=user, date_from=today, date_to=today).count()
+    failed = entry_list_visible(
+        user=user, action="auth.login_failed", date_from=today, date_to=today
+    ).count()
+    todos = [Todo("今日行为日志", reverse("audit:entry_list") + f"?date_from={today}", count)]
+    if failed:
+        todos.append(
+            Todo(
+                "今日登录失败",
+                reverse("audit:entry_list") + f"?action=auth.login_failed&date_from={today}",
+                failed,
+                "warn",
+            )
+        )
+    return todos
+
+
+TODO_PROVIDERS: list[Callable[[User, Scope], list[Todo]]] = [_locked_accounts, _audit_today]
+
+
+def primary_role(scope: Scope) -> str | None:
+    for role in Role.values:  # Role order is the precedence order of work benches
+        if role in scope.roles:
+            return role
+    return None
+
+
+def workbench_for(user: User) -> Workbench:
+    scope = Scope.of(user)
+    role = primary_role(scope)
+    if role is None:
+        return Workbench("", "工作台", "您的账号尚未分配角色，请联系本部门系统管理员。")
+    title, intro = WORKBENCH_TITLES[Role(role)]
+    todos = [todo for provider in TODO_PROVIDERS for todo in provider(user, scope)]
+    return Workbench(role, title, intro, todos)

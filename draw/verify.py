@@ -1,0 +1,743 @@
+#!/usr/bin/env python3
+"""Standalone verifier for Suiji draw certificates (algorithm SUIJI-ISD1 v1.0).
+
+Copy this one file anywhere with Python >= 3.11 and run:
+
+    python3 verify.py certificate.json [files_dir]     # whole draw
+    python3 verify.py --proof proof.json               # one entity's proof
+
+It re-derives everything from the committed files and the revealed entropy, prints each
+check as 通过 PASS / 失败 FAIL with the reason, and exits 0 only if every check passes.
+It imports nothing from the draw package: it is a second, independent implementation of
+docs/draw-spec.md. Not checked (needs non-stdlib crypto): the drand BLS signature itself;
+the verifier checks randomness == SHA-256(signature) and the round formula.
+"""
+
+from __future__ import annotations
+
+import calendar
+import functools
+import hashlib
+import heapq
+import json
+import os
+import re
+import sys
+import time
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
+
+FORMAT = "suiji-draw-certificate/1"
+ALGORITHM = "SUIJI-ISD1"
+VERSION = "1.0"
+FILES = ("candidates.csv", "excluded.csv", "inspectors.csv", "inspector_exclusions.csv",
+         "coi.csv")
+MERKLE = ("candidates.csv", "excluded.csv")
+ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+ALPHA_INDEX = {c: i for i, c in enumerate(ALPHABET)}
+WEIGHTS = [pow(3, i, 31) for i in range(17)]
+
+ID = r"[0-9A-Z]{1,32}"
+TEXT = r"[^\x00-\x1f\x7f,|;=\\\"]*"
+GRADE = r"[0-9A-Za-z_]{1,16}"
+FLAGS = r"(?:-|[a-z0-9_]{1,32}(?:\+[a-z0-9_]{1,32})*)"
+CODE = r"[0-9A-Za-z_-]{1,64}"
+REASON = r"[a-z0-9_]{1,64}"
+STRATUM = GRADE + r"(?::[a-z0-9_]{1,32})*"
+LINE_RE = {
+    "candidates.csv": re.compile(f"({ID}),({STRATUM}),({GRADE}),({FLAGS}),(0|[1-9][0-9]*)"),
+    "excluded.csv": re.compile(
+        f"({ID}),({STRATUM}),({GRADE}),({FLAGS}),(0|[1-9][0-9]*),({REASON}),({TEXT})"),
+    "inspectors.csv": re.compile(f"({CODE}),({CODE}),(0|[1-9][0-9]*)"),
+    "inspector_exclusions.csv": re.compile(f"({CODE}),({CODE}),({REASON}),({TEXT})"),
+    "coi.csv": re.compile(f"({CODE}),({ID}),({REASON})"),
+}
+
+
+def H(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def canonical(obj: Any) -> bytes:
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def utc(stamp: str) -> int:
+    return calendar.timegm(time.strptime(stamp, "%Y-%m-%dT%H:%M:%SZ"))
+
+
+class Failed(Exception):
+    """A check failed; the message is the reason."""
+
+
+class Report:
+    def __init__(self, out: Callable[[str], None] = print) -> None:
+        self.results: list[tuple[str, bool, str]] = []
+        self.out = out
+
+    def check(self, name: str, fn: Callable[[], str]) -> None:
+        try:
+            detail = fn()
+            ok = True
+        except Failed as exc:
+            detail, ok = str(exc), False
+        except (KeyError, IndexError, TypeError, ValueError, AttributeError) as exc:
+            detail, ok = f"malformed: {type(exc).__name__}: {exc}", False
+        self.results.append((name, ok, detail))
+        self.out(f"{'通过 PASS' if ok else '失败 FAIL'}  {name}: {detail}")
+
+    @property
+    def failed(self) -> list[str]:
+        return [n for n, ok, _ in self.results if not ok]
+
+    def verdict(self) -> int:
+        if self.failed:
+            self.out(f"结论 VERDICT: 失败 FAIL ({len(self.failed)} of {len(self.results)} "
+                     f"checks failed: {', '.join(self.failed)})")
+            return 1
+        self.out(f"结论 VERDICT: 通过 PASS (all {len(self.results)} checks passed)")
+        return 0
+
+
+def expect(cond: bool, reason: str) -> None:
+    if not cond:
+        raise Failed(reason)
+
+
+# ------------------------------------------------------------------ Merkle (RFC 6962)
+
+
+class Merkle:
+    def __init__(self) -> None:
+        self.stack: list[tuple[int, bytes]] = []
+
+    def add(self, line: bytes) -> None:
+        h, size = hashlib.sha256(b"\x00" + line).digest(), 1
+        while self.stack and self.stack[-1][0] == size:
+            h = hashlib.sha256(b"\x01" + self.stack.pop()[1] + h).digest()
+            size *= 2
+        self.stack.append((size, h))
+
+    def root(self) -> str:
+        if not self.stack:
+            return hashlib.sha256(b"").hexdigest()
+        h = self.stack[-1][1]
+        for _, left in reversed(self.stack[:-1]):
+            h = hashlib.sha256(b"\x01" + left + h).digest()
+        return h.hex()
+
+
+def root_from_path(line: bytes, index: int, size: int, path: list[str]) -> str:
+    """RFC 9162 §2.1.3.2 inclusion proof verification."""
+    if index >= size:
+        raise Failed("leaf index beyond tree size")
+    fn, sn = index, size - 1
+    r = hashlib.sha256(b"\x00" + line).digest()
+    for p in path:
+        sib = bytes.fromhex(p)
+        if sn == 0:
+            raise Failed("audit path too long")
+        if fn % 2 == 1 or fn == sn:
+            r = hashlib.sha256(b"\x01" + sib + r).digest()
+            if fn % 2 == 0:
+                while fn % 2 == 0 and fn != 0:
+                    fn >>= 1
+                    sn >>= 1
+        else:
+            r = hashlib.sha256(b"\x01" + r + sib).digest()
+        fn >>= 1
+        sn >>= 1
+    if sn != 0:
+        raise Failed("audit path too short")
+    return r.hex()
+
+
+# ------------------------------------------------------------------ spec formulas
+
+
+def uscc_ok(u: str) -> bool:
+    if len(u) == 18:
+        try:
+            total = sum(ALPHA_INDEX[c] * w for c, w in zip(u[:17], WEIGHTS, strict=True))
+            return ALPHABET[(31 - total % 31) % 31] == u[17] and u[17] in ALPHA_INDEX
+        except KeyError:
+            return False
+    if len(u) == 15 and u.isdigit():
+        check = 5
+        for ch in u:
+            check = (((check or 10) * 2) % 11 + int(ch)) % 10
+        return check == 1
+    return False
+
+
+def stratum_of(grade: str, flags: str, stratify: list[str]) -> str:
+    present = set() if flags == "-" else set(flags.split("+"))
+    return grade + "".join(":" + f for f in stratify if f in present)
+
+
+def k_of(n: int, quota: Mapping[str, int]) -> int:
+    if "count" in quota:
+        return min(n, quota["count"])
+    return min(n, (n * quota["ratio_bp"] + 9999) // 10000)
+
+
+def seed_of(manifest: Mapping[str, Any], manifest_sha256: str, reveal: Mapping[str, Any]) -> str:
+    ent = manifest["entropy"]
+    if ent["beacon"] is None:
+        net = chain = rnd = rand = "-"
+    else:
+        net, chain = ent["beacon"]["network"], ent["beacon"]["chain_hash"]
+        rnd, rand = str(ent["beacon"]["round"]), reveal["beacon"]["randomness"]
+    wit = ";".join(w["party"] + "=" + w["digits"] for w in reveal["witness"]) \
+        if ent["witness"] else ""
+    return H("SUIJI1:seed|" + "|".join(
+        [manifest_sha256, net, chain, rnd, rand, H(wit), reveal["server_nonce"]]))
+
+
+def lines_of(data: bytes) -> Iterator[str]:
+    if not data:
+        return
+    if not data.endswith(b"\n"):
+        raise Failed("file does not end with LF")
+    for raw in data[:-1].split(b"\n"):
+        yield raw.decode("utf-8")
+
+
+class TopM:
+    """Exact m smallest (ticket, id) pairs of a stream, in bounded memory."""
+
+    def __init__(self, m: int) -> None:
+        self.m = m
+        self.items: list[tuple[str, str]] = []
+        self.limit: tuple[str, str] = ("g", "")
+
+    def add(self, ticket: str, ident: str) -> None:
+        if (ticket, ident) < self.limit:
+            self.items.append((ticket, ident))
+            if len(self.items) > 2 * self.m + 4096:
+                self.items.sort()
+                del self.items[self.m:]
+                if self.m:
+                    self.limit = self.items[-1]
+                else:
+                    self.limit = ("", "")
+
+    def result(self) -> list[tuple[str, str]]:
+        self.items.sort()
+        return self.items[: self.m]
+
+
+# ------------------------------------------------------------------ certificate checks
+
+
+class Verifier:
+    def __init__(self, doc: Mapping[str, Any], files: Mapping[str, bytes | None],
+                 report: Report, id_check: bool = True) -> None:
+        self.doc, self.files, self.r, self.id_check = doc, files, report, id_check
+        self.m: Mapping[str, Any] = doc.get("manifest", {})
+        self.p: Mapping[str, Any] = self.m.get("parameters", {})
+        self.population: dict[str, int] = {}
+        self.top: dict[str, list[tuple[str, str]]] = {}
+        self.inspectors: dict[str, tuple[str, int]] = {}
+        self.coi: set[tuple[str, str]] = set()
+
+    def run(self) -> None:
+        r = self.r
+        r.check("format", self.c_format)
+        r.check("manifest_digest", self.c_manifest)
+        r.check("time_order", self.c_time)
+        for name in FILES:
+            r.check(f"file:{name}", functools.partial(self.c_file, name))
+        r.check("snapshot:candidates.csv", self.c_candidates)
+        r.check("snapshot:excluded.csv", self.c_excluded)
+        r.check("snapshot:inspectors.csv", self.c_inspectors)
+        r.check("strata_plan", self.c_strata_plan)
+        r.check("groups_plan", self.c_groups_plan)
+        r.check("entropy:server_nonce", self.c_nonce)
+        r.check("entropy:witness", self.c_witness)
+        r.check("entropy:beacon", self.c_beacon)
+        r.check("seed", self.c_seed)
+        for s in self.doc.get("strata", []):
+            key = s.get("stratum", "?")
+            r.check(f"stratum:{key}", functools.partial(self.c_stratum, s))
+        r.check("inspector_draw", self.c_inspector_draw)
+        r.check("groups", self.c_groups)
+        r.check("assignments", self.c_assignments)
+        r.check("loads", self.c_loads)
+        r.check("events", self.c_events)
+
+    def data(self, name: str) -> bytes:
+        d = self.files.get(name)
+        if d is None:
+            raise Failed(f"file {name} is missing")
+        return d
+
+    def c_format(self) -> str:
+        d = self.doc
+        expect(d.get("format") == FORMAT, f"format {d.get('format')!r} is not {FORMAT}")
+        expect(d.get("algorithm") == ALGORITHM == self.m.get("algorithm"),
+               f"algorithm {d.get('algorithm')!r} is not {ALGORITHM}")
+        expect(d.get("spec_version") == VERSION == self.m.get("spec_version"),
+               f"spec version {d.get('spec_version')!r} is not {VERSION}")
+        return f"{ALGORITHM} v{VERSION}, draw {self.m.get('draw_id')} of task {self.m.get('task_id')}"
+
+    def c_manifest(self) -> str:
+        got = hashlib.sha256(canonical(self.m)).hexdigest()
+        expect(got == self.doc["manifest_sha256"],
+               f"manifest hashes to {got}, certificate says {self.doc['manifest_sha256']}")
+        return got
+
+    def c_time(self) -> str:
+        f, c = utc(self.m["frozen_at"]), utc(self.m["committed_at"])
+        expect(f <= c, "committed before the freeze")
+        return f"frozen {self.m['frozen_at']} <= committed {self.m['committed_at']}"
+
+    def c_file(self, name: str) -> str:
+        data, want = self.data(name), self.m["files"][name]
+        got = hashlib.sha256(data).hexdigest()
+        expect(got == want["sha256"], f"sha256 {got} != committed {want['sha256']}")
+        expect(data.count(b"\n") == want["lines"], "line count differs from the commitment")
+        if name in MERKLE:
+            acc = Merkle()
+            for line in lines_of(data):
+                acc.add(line.encode("utf-8"))
+            root = acc.root()
+            expect(root == want["merkle_root"],
+                   f"Merkle root {root} != committed {want['merkle_root']}")
+        return f"sha256 {got[:16]}…, {want['lines']} lines"
+
+    def _sorted_unique(self, name: str, key: Callable[[str], str]) -> list[list[str]]:
+        rows, prev = [], None
+        pattern = LINE_RE[name]
+        for line in lines_of(self.data(name)):
+            mt = pattern.fullmatch(line)
+            expect(mt is not None, f"malformed line {line!r}")
+            assert mt is not None
+            k = key(line)
+            expect(prev is None or prev < k, f"not strictly sorted/unique at {line!r}")
+            prev = k
+            rows.append(list(mt.groups()))
+        return rows
+
+    def c_candidates(self) -> str:
+        cap, stratify = self.p["max_inspections_per_year"], self.p["stratify_flags"]
+        want = {s: v["k"] + v["reserve"] for s, v in self.m["strata"].items()}
+        seed, pop = self.doc["seed"], self.population
+        tops: dict[str, TopM] = {}
+        prev = ""
+        pattern = LINE_RE["candidates.csv"]
+        for line in lines_of(self.data("candidates.csv")):
+            mt = pattern.fullmatch(line)
+            expect(mt is not None, f"malformed line {line!r}")
+            assert mt is not None
+            uscc, stratum, grade, flags, count = mt.groups()
+            expect(uscc > prev, f"not strictly sorted by entity id at {uscc}")
+            prev = uscc
+            expect(not self.id_check or self.p["id_check"] != "gb32100" or uscc_ok(uscc),
+                   f"{uscc} fails the GB 32100 / MOD 11,10 check")
+            expect(stratum == stratum_of(grade, flags, stratify),
+                   f"{uscc}: stratum {stratum} does not follow from grade/flags")
+            expect(int(count) < cap, f"{uscc} is at the yearly cap but is a candidate")
+            pop[stratum] = pop.get(stratum, 0) + 1
+            top = tops.get(stratum)
+            if top is None:
+                top = tops[stratum] = TopM(want.get(stratum, 0))
+            top.add(H("ISD1:rank|" + seed + "|" + stratum + "|" + uscc), uscc)
+        self.top = {s: t.result() for s, t in tops.items()}
+        return f"{sum(pop.values())} candidates in {len(pop)} strata, none at the cap"
+
+    def c_excluded(self) -> str:
+        cap = self.p["max_inspections_per_year"]
+        cands = {ln.split(",", 1)[0] for ln in lines_of(self.data("candidates.csv"))}
+        rows = self._sorted_unique("excluded.csv", lambda ln: ln.split(",", 1)[0])
+        for uscc, stratum, grade, flags, count, reason, _detail in rows:
+            expect(uscc not in cands, f"{uscc} is both a candidate and excluded")
+            expect(stratum == stratum_of(grade, flags, self.p["stratify_flags"]),
+                   f"{uscc}: stratum does not follow from grade/flags")
+            expect(reason != "yearly_cap" or int(count) >= cap,
+                   f"{uscc} excluded for the yearly cap but has {count} < {cap}")
+            expect(int(count) < cap or reason == "yearly_cap",
+                   f"{uscc} is at the cap but excluded for {reason}")
+        reasons: dict[str, int] = {}
+        for row in rows:
+            reasons[row[5]] = reasons.get(row[5], 0) + 1
+        return f"{len(rows)} excluded: {json.dumps(reasons, ensure_ascii=False, sort_keys=True)}"
+
+    def c_inspectors(self) -> str:
+        rows = self._sorted_unique("inspectors.csv", lambda ln: ln)
+        self.inspectors = {b: (d, int(load)) for d, b, load in rows}
+        expect(len(self.inspectors) == len(rows), "a badge appears twice")
+        excl = self._sorted_unique("inspector_exclusions.csv", lambda ln: ln)
+        for _d, b, _r, _t in excl:
+            expect(b not in self.inspectors, f"excluded inspector {b} is still in the pool")
+        coi = self._sorted_unique("coi.csv", lambda ln: ln)
+        self.coi = {(b, u) for b, u, _ in coi}
+        return f"{len(rows)} available, {len(excl)} excluded with reasons, {len(coi)} COI pairs"
+
+    def c_strata_plan(self) -> str:
+        quotas, strata = self.p["quotas"], self.m["strata"]
+        expect(set(self.population) <= set(quotas),
+               f"strata without quota: {sorted(set(self.population) - set(quotas))}")
+        expect(sorted(strata) == sorted(quotas), "committed strata differ from the quotas")
+        for key, q in quotas.items():
+            n = self.population.get(key, 0)
+            k = k_of(n, q)
+            r = min(n - k, max(self.p["reserve_min"], (k * self.p["reserve_ratio_bp"] + 9999)
+                               // 10000))
+            expect(strata[key] == {"population": n, "k": k, "reserve": r},
+                   f"stratum {key}: committed {strata[key]}, expected N={n} k={k} reserve={r}")
+        return ", ".join(f"{s}: N={v['population']} k={v['k']}" for s, v in sorted(strata.items()))
+
+    def c_groups_plan(self) -> str:
+        depts, max_load = self.p["departments"], self.p["max_load"]
+        eligible = {d["department"]: sum(1 for dd, load in self.inspectors.values()
+                                         if dd == d["department"] and load < max_load)
+                    for d in depts}
+        total_k = sum(v["k"] for v in self.m["strata"].values())
+        possible = min(eligible[d["department"]] // d["per_group"] for d in depts)
+        groups = 0 if total_k == 0 else (self.p["group_count"] or min(total_k, possible))
+        expect(total_k == 0 or 0 < groups <= possible, "the pool cannot staff the groups")
+        expect(sum(d["per_group"] for d in depts) >= 2, "group size below 2")
+        got = self.m["groups"]
+        expect(got == {"count": groups, "eligible": eligible},
+               f"committed {got}, expected count={groups} eligible={eligible}")
+        return f"{groups} groups of {sum(d['per_group'] for d in depts)}"
+
+    def c_nonce(self) -> str:
+        nonce = self.doc["reveal"]["server_nonce"]
+        expect(re.fullmatch("[0-9a-f]{64}", nonce) is not None, "nonce is not 64 hex")
+        expect(H(nonce) == self.m["entropy"]["server_nonce_sha256"],
+               "revealed nonce does not hash to the committed value")
+        return "H(nonce) matches the commitment"
+
+    def c_witness(self) -> str:
+        w, got = self.m["entropy"]["witness"], self.doc["reveal"]["witness"]
+        if w is None:
+            expect(got == [], "witness digits present but none were committed")
+            return "no witness ceremony committed"
+        expect([x["party"] for x in got] == w["parties"], "parties differ from the commitment")
+        for x in got:
+            expect(x["digits"].isascii() and x["digits"].isdigit()
+                   and len(x["digits"]) >= w["min_digits_per_party"],
+                   f"{x['party']}: digits must be >= {w['min_digits_per_party']} of 0-9")
+        return f"{len(got)} parties: " + ", ".join(x["party"] for x in got)
+
+    def c_beacon(self) -> str:
+        b, got = self.m["entropy"]["beacon"], self.doc["reveal"]["beacon"]
+        if b is None:
+            expect(got is None, "beacon value present but none was committed")
+            return "no beacon committed"
+        t = utc(self.m["committed_at"]) + b["delay_seconds"] - b["genesis_time"]
+        rnd = max(1, -(-t // b["period"]) + 1)
+        expect(b["round"] == rnd, f"committed round {b['round']} != formula {rnd}")
+        expect(got is not None and got["round"] == rnd, "revealed beacon is for another round")
+        expect(re.fullmatch("[0-9a-f]{64}", got["randomness"]) is not None,
+               "randomness is not 64 hex")
+        if got["signature"]:
+            expect(hashlib.sha256(bytes.fromhex(got["signature"])).hexdigest()
+                   == got["randomness"], "randomness != SHA-256(signature)")
+            return f"{b['network']} round {rnd}, randomness = SHA-256(signature) (BLS not checked)"
+        return f"{b['network']} round {rnd} (no signature given: randomness taken as published)"
+
+    def c_seed(self) -> str:
+        got = seed_of(self.m, self.doc["manifest_sha256"], self.doc["reveal"])
+        expect(got == self.doc["seed"], f"seed re-derives to {got}, certificate says "
+                                        f"{self.doc['seed']}")
+        return got
+
+    def c_stratum(self, s: Mapping[str, Any]) -> str:
+        key = s["stratum"]
+        plan = self.m["strata"].get(key)
+        expect(plan is not None, f"stratum {key} was not committed")
+        k, res = plan["k"], plan["reserve"]
+        expect(s["population"] == plan["population"] and s["k"] == k,
+               f"N/k {s['population']}/{s['k']} differ from committed "
+               f"{plan['population']}/{k}")
+        top = self.top.get(key, [])
+        sel = [[u, t] for t, u in top[:k]]
+        rsv = [[u, t] for t, u in top[k:k + res]]
+        for i, (a, b) in enumerate(zip(s["selected"], sel, strict=False)):
+            expect(a == b, f"selected[{i}] is {a}, re-derived {b}")
+        expect(len(s["selected"]) == len(sel), f"{len(s['selected'])} selected, re-derived "
+                                               f"{len(sel)}")
+        for i, (a, b) in enumerate(zip(s["reserve"], rsv, strict=False)):
+            expect(a == b, f"reserve[{i}] is {a}, re-derived {b}")
+        expect(len(s["reserve"]) == len(rsv), "reserve list length differs")
+        cutoff = sel[-1][1] if sel else ""
+        expect(s["cutoff_ticket"] == cutoff, f"cutoff {s['cutoff_ticket']} != {cutoff}")
+        return f"N={plan['population']} k={k} cutoff {cutoff[:16]}… reserve {len(rsv)}"
+
+    def c_inspector_draw(self) -> str:
+        seed, max_load, g = self.doc["seed"], self.p["max_load"], self.m["groups"]["count"]
+        claimed = self.doc["inspector_draw"]
+        expect([d["department"] for d in claimed] == [d["department"]
+                                                      for d in self.p["departments"]],
+               "departments differ from the parameters")
+        for d, req in zip(claimed, self.p["departments"], strict=True):
+            dept = req["department"]
+            ranked = sorted([b, H("ISD1:insp|" + seed + "|" + dept + "|" + b)]
+                            for b, (dd, load) in self.inspectors.items()
+                            if dd == dept and load < max_load)
+            ranked.sort(key=lambda bt: (bt[1], bt[0]))
+            need = g * req["per_group"]
+            expect(d["drawn"] == ranked[:need], f"{dept}: drawn list differs from re-derivation")
+            expect(d["reserve"] == ranked[need:], f"{dept}: reserve order differs")
+        return ", ".join(f"{d['department']}: {len(d['drawn'])} drawn" for d in claimed)
+
+    def c_groups(self) -> str:
+        g = self.m["groups"]["count"]
+        width = max(3, len(str(g)))
+        drawn = {d["department"]: [b for b, _ in d["drawn"]] for d in self.doc["inspector_draw"]}
+        expected = []
+        for i in range(g):
+            members: list[str] = []
+            for req in self.p["departments"]:
+                n = req["per_group"]
+                members += drawn[req["department"]][i * n:(i + 1) * n]
+            expected.append({"group": f"G{i + 1:0{width}d}", "leader": members[0],
+                             "members": members})
+        got = self.doc["groups"]
+        for a, b in zip(got, expected, strict=False):
+            expect(a == b, f"group {a.get('group')} is {a}, re-derived {b}")
+        expect(len(got) == len(expected), f"{len(got)} groups, re-derived {len(expected)}")
+        for grp in got:
+            expect(len(grp["members"]) >= 2, f"{grp['group']} has fewer than 2 members")
+        return f"{len(got)} groups, leaders from {self.p['departments'][0]['department']}"
+
+    def c_assignments(self) -> str:
+        groups = self.doc["groups"]
+        gi = {m: i for i, grp in enumerate(groups) for m in grp["members"]}
+        bad: dict[str, set[int]] = {}
+        for b, u in self.coi:
+            if b in gi:
+                bad.setdefault(u, set()).add(gi[b])
+        cap = [min(self.p["max_load"] - self.inspectors[m][1] for m in grp["members"])
+               for grp in groups]
+        order = sorted((len(groups) - len(bad.get(u, ())), t, u, s["stratum"])
+                       for s in self.doc["strata"] for u, t in s["selected"])
+        heap = [(0, i) for i in range(len(groups))]
+        count = [0] * len(groups)
+        out, failure = [], None
+        for _n, _t, u, stratum in order:
+            stash, chosen = [], -1
+            while heap:
+                c, i = heapq.heappop(heap)
+                if i in bad.get(u, set()):
+                    stash.append((c, i))
+                    continue
+                chosen = i
+                break
+            for item in stash:
+                heapq.heappush(heap, item)
+            if chosen < 0:
+                failure = {"code": "no_eligible_group", "uscc": u}
+                break
+            count[chosen] += 1
+            if count[chosen] < cap[chosen]:
+                heapq.heappush(heap, (count[chosen], chosen))
+            out.append({"uscc": u, "stratum": stratum, "group": groups[chosen]["group"]})
+        status = "failed" if failure else "drawn"
+        expect(self.doc["status"] == status, f"status {self.doc['status']!r}, re-derived "
+                                             f"{status!r}")
+        if failure:
+            f = self.doc["failure"]
+            expect(f is not None and f["code"] == failure["code"]
+                   and f["details"]["uscc"] == failure["uscc"],
+                   f"failure differs: re-derived {failure}")
+            expect(self.doc["assignments"] == [], "a failed draw lists assignments")
+            return f"draw failed as certified: {failure['code']} at {failure['uscc']}"
+        expect(self.doc["failure"] is None, "certificate reports a failure that did not occur")
+        out.sort(key=lambda a: a["uscc"])
+        got = self.doc["assignments"]
+        for a, want in zip(got, out, strict=False):
+            expect(a == want, f"assignment {a} differs from re-derived {want}")
+        expect(len(got) == len(out), f"{len(got)} assignments, re-derived {len(out)}")
+        for row in got:
+            grp = groups[[x["group"] for x in groups].index(row["group"])]
+            expect(not any((m, row["uscc"]) in self.coi for m in grp["members"]),
+                   f"conflict of interest in {row}")
+        return f"{len(out)} targets matched, no conflicted pair, loads within {self.p['max_load']}"
+
+    def c_loads(self) -> str:
+        loads = {m: self.inspectors[m][1] for grp in self.doc["groups"] for m in grp["members"]}
+        members = {grp["group"]: grp["members"] for grp in self.doc["groups"]}
+        for a in self.doc["assignments"]:
+            for m in members[a["group"]]:
+                loads[m] += 1
+        expect(self.doc["loads"] == dict(sorted(loads.items())), "final loads differ")
+        expect(all(v <= self.p["max_load"] for v in loads.values()), "a load exceeds max_load")
+        return f"max load {max(loads.values(), default=0)} <= {self.p['max_load']}"
+
+    def c_events(self) -> str:
+        events = self.doc.get("events", [])
+        base = {k: v for k, v in self.doc.items() if k != "events"}
+        prev = hashlib.sha256(canonical(base)).hexdigest()
+        max_load: int = self.p["max_load"]
+        groups = {g["group"]: list(g["members"]) for g in self.doc["groups"]}
+        order = [g["group"] for g in self.doc["groups"]]
+        assigned = {a["uscc"]: (a["stratum"], a["group"]) for a in self.doc["assignments"]}
+        reserve = {s["stratum"]: [u for u, _ in s["reserve"]] for s in self.doc["strata"]}
+        ins_res = {d["department"]: [b for b, _ in d["reserve"]]
+                   for d in self.doc["inspector_draw"]}
+        used_e, used_b = set(assigned), {m for ms in groups.values() for m in ms}
+
+        def targets(g: str) -> list[str]:
+            return [u for u, (_, gg) in assigned.items() if gg == g]
+
+        def conflict(g: str, u: str) -> bool:
+            return any((m, u) in self.coi for m in groups[g])
+
+        def room(g: str) -> int:
+            return min(max_load - self.inspectors[m][1] for m in groups[g]) - len(targets(g))
+
+        voided = False
+        for n, ev in enumerate(events, 1):
+            expect(not voided, f"event {n} follows a void")
+            expect(ev["seq"] == n, f"event {n} has seq {ev['seq']}")
+            expect(ev["prev"] == prev, f"event {n}: hash chain broken")
+            expect(re.fullmatch(REASON, ev["reason"]) is not None, f"event {n}: bad reason")
+            prev = hashlib.sha256(canonical(ev)).hexdigest()
+            if ev["type"] == "replace_target":
+                expect(self.doc["status"] == "drawn", "replacement in a failed draw")
+                expect(ev["out"] in assigned, f"event {n}: {ev['out']} is not a target")
+                stratum, old = assigned[ev["out"]]
+                skipped: list[list[str]] = []
+                pick: tuple[str, str] | None = None
+                for c in reserve.get(stratum, []):
+                    if c in used_e:
+                        continue
+                    if not conflict(old, c):
+                        pick = (c, old)
+                        break
+                    opts = sorted((len(targets(g)), i, g) for i, g in enumerate(order)
+                                  if g != old and not conflict(g, c) and room(g) > 0)
+                    if opts:
+                        pick = (c, opts[0][2])
+                        break
+                    skipped.append([c, "no_eligible_group"])
+                expect(pick is not None and [ev["in"], ev["group"]] == list(pick)
+                       and ev["skipped"] == skipped and ev["stratum"] == stratum,
+                       f"event {n}: substitute must be {pick} (next in reserve order), "
+                       f"certificate has {ev['in']}/{ev['group']}")
+                assert pick is not None
+                del assigned[ev["out"]]
+                assigned[pick[0]] = (stratum, pick[1])
+                used_e.add(pick[0])
+            elif ev["type"] == "replace_inspector":
+                expect(self.doc["status"] == "drawn", "replacement in a failed draw")
+                g = next((g for g, ms in groups.items() if ev["out"] in ms), None)
+                expect(g is not None, f"event {n}: {ev['out']} is not in a group")
+                assert g is not None
+                dept = self.inspectors[ev["out"]][0]
+                ts = targets(g)
+                skipped, new = [], None
+                for c in ins_res.get(dept, []):
+                    if c in used_b:
+                        continue
+                    if any((c, u) in self.coi for u in ts):
+                        skipped.append([c, "conflict"])
+                    elif self.inspectors[c][1] + len(ts) > max_load:
+                        skipped.append([c, "load"])
+                    else:
+                        new = c
+                        break
+                expect(new is not None and ev["in"] == new and ev["group"] == g
+                       and ev["skipped"] == skipped and ev["department"] == dept,
+                       f"event {n}: substitute must be {new} (next in {dept} reserve order), "
+                       f"certificate has {ev['in']}")
+                assert new is not None
+                groups[g][groups[g].index(ev["out"])] = new
+                used_b.add(new)
+            elif ev["type"] == "void":
+                voided = True
+            else:
+                raise Failed(f"event {n}: unknown type {ev['type']!r}")
+        state = "voided" if voided else "in force"
+        return f"{len(events)} events, hash chain intact, replacements re-derived; {state}"
+
+
+def verify_certificate(doc: Mapping[str, Any], files: Mapping[str, bytes | None],
+                       out: Callable[[str], None] = print, id_check: bool = True) -> Report:
+    """Run every check. Inputs: parsed certificate, file name -> bytes (None if missing)."""
+    report = Report(out)
+    Verifier(doc, files, report, id_check).run()
+    return report
+
+
+def verify_proof(proof: Mapping[str, Any], out: Callable[[str], None] = print) -> Report:
+    """Check one entity's proof (no other entity's data needed)."""
+    r = Report(out)
+    m = proof.get("manifest", {})
+
+    def c_manifest() -> str:
+        got = hashlib.sha256(canonical(m)).hexdigest()
+        expect(got == proof["manifest_sha256"], "manifest digest differs")
+        return got
+
+    def c_merkle() -> str:
+        root = root_from_path(proof["line"].encode("utf-8"), proof["index"],
+                              proof["tree_size"], proof["audit_path"])
+        want = m["files"][proof["file"]]
+        expect(proof["tree_size"] == want["lines"], "tree size differs from the commitment")
+        expect(root == want["merkle_root"], f"path leads to {root}, committed root is "
+                                            f"{want['merkle_root']}")
+        expect(proof["line"].split(",", 1)[0] == proof["uscc"], "line is another entity's")
+        return f"line {proof['index']} of {proof['file']} is under the committed root"
+
+    def c_seed() -> str:
+        got = seed_of(m, proof["manifest_sha256"], proof["reveal"])
+        expect(got == proof["seed"], "seed does not re-derive")
+        return got
+
+    def c_status() -> str:
+        if proof["file"] == "excluded.csv":
+            expect(proof["status"] == "excluded", "status should be excluded")
+            return "excluded before the draw: " + ",".join(proof["line"].split(",")[5:])
+        stratum = proof["line"].split(",")[1]
+        s = proof["stratum"]
+        plan = m["strata"][stratum]
+        expect(s["stratum"] == stratum and s["k"] == plan["k"]
+               and s["population"] == plan["population"], "k or N differ from the commitment")
+        t = H("ISD1:rank|" + proof["seed"] + "|" + stratum + "|" + proof["uscc"])
+        expect(t == proof["ticket"], "ticket does not re-derive")
+        sel = s["k"] > 0 and (t, proof["uscc"]) <= (s["cutoff_ticket"], s["cutoff_uscc"])
+        status = "selected" if sel else "not_selected"
+        expect(proof["status"] == status, f"status should be {status}")
+        return f"{status}: ticket {t[:16]}… vs cutoff {s['cutoff_ticket'][:16]}… (k={s['k']})"
+
+    r.check("proof:manifest_digest", c_manifest)
+    r.check("proof:merkle", c_merkle)
+    r.check("proof:seed", c_seed)
+    r.check("proof:status", c_status)
+    return r
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    id_check = "--skip-id-check" not in args
+    args = [a for a in args if a != "--skip-id-check"]
+    if len(args) == 2 and args[0] == "--proof":
+        with open(args[1], "rb") as fh:
+            return verify_proof(json.load(fh)).verdict()
+    if not 1 <= len(args) <= 2:
+        print("usage: verify.py certificate.json [files_dir] | verify.py --proof proof.json",
+              file=sys.stderr)
+        return 2
+    with open(args[0], "rb") as fh:
+        doc = json.load(fh)
+    folder = args[1] if len(args) == 2 else os.path.dirname(os.path.abspath(args[0]))
+    files: dict[str, bytes | None] = {}
+    for name in FILES:
+        path = os.path.join(folder, name)
+        if os.path.exists(path):
+            with open(path, "rb") as fh:
+                files[name] = fh.read()
+        else:
+            files[name] = None
+    with open(args[0], "rb") as fh:
+        print(f"证书 certificate: {args[0]}  (sha256 {hashlib.sha256(fh.read()).hexdigest()})")
+    return verify_certificate(doc, files, id_check=id_check).verdict()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -646,12 +646,49 @@ def match_targets(
     return tuple(sorted(result, key=lambda a: a.uscc)), None
 
 
-def _strata_members(files: Mapping[str, bytes]) -> dict[str, list[str]]:
-    members: dict[str, list[str]] = {}
-    for line in iter_lines(files[CANDIDATES]):
+class TopM:
+    """Exact m smallest (ticket, uscc) pairs of a stream, in O(m) memory."""
+
+    def __init__(self, m: int) -> None:
+        self.m = m
+        self.items: list[tuple[str, str]] = []
+        self.limit: tuple[str, str] = ("g", "")
+
+    def add(self, ticket: str, uscc: str) -> None:
+        """Inputs: one (ticket, uscc); kept only if it can still be among the m smallest."""
+        if (ticket, uscc) < self.limit:
+            self.items.append((ticket, uscc))
+            if len(self.items) > 2 * self.m + 4096:
+                self.items.sort()
+                del self.items[self.m :]
+                self.limit = self.items[-1] if self.m else ("", "")
+
+    def result(self) -> list[tuple[str, str]]:
+        """Outputs: the m smallest pairs, ascending."""
+        self.items.sort()
+        return self.items[: self.m]
+
+
+def to_stratum_result(plan: StratumPlan, top: Sequence[tuple[str, str]]) -> StratumResult:
+    """Outputs: StratumResult from the k + reserve smallest (ticket, uscc) pairs."""
+    head = [Ticket(u, t, i + 1) for i, (t, u) in enumerate(top[: plan.k + plan.reserve])]
+    k = plan.k
+    return StratumResult(plan.stratum, plan.population, k, head[k - 1].ticket if k else "",
+                         tuple(head[:k]), tuple(head[k:]))
+
+
+def rank_file(seed: str, candidates: bytes, plans: Sequence[StratumPlan]) -> tuple[
+        StratumResult, ...]:
+    """Rank the canonical candidates file in one streaming pass (pure-Python path).
+
+    Inputs: seed; candidates.csv bytes; the committed per-stratum plans.
+    Outputs: one StratumResult per plan.
+    """
+    tops = {p.stratum: TopM(p.k + p.reserve) for p in plans}
+    for line in iter_lines(candidates):
         uscc, stratum, _rest = line.split(",", 2)
-        members.setdefault(stratum, []).append(uscc)
-    return members
+        tops[stratum].add(rank_ticket(seed, stratum, uscc), uscc)
+    return tuple(to_stratum_result(p, tops[p.stratum].result()) for p in plans)
 
 
 def draw(commitment: Commitment, reveal: EntropyReveal) -> DrawResult:
@@ -661,13 +698,20 @@ def draw(commitment: Commitment, reveal: EntropyReveal) -> DrawResult:
     Outputs: DrawResult, status "drawn", or "failed" with a structured DrawFailure when
         the constraints cannot be met (the failure is certified too; nothing is patched).
     """
-    snap = commitment.snapshot
     seed = derive_seed(commitment, reveal)
-    members = _strata_members(snap.files)
-    strata = tuple(
-        rank_stratum(seed, s.stratum, members.get(s.stratum, []), s.k, s.reserve)
-        for s in snap.strata
-    )
+    snap = commitment.snapshot
+    return finish_draw(commitment, reveal, seed,
+                       rank_file(seed, snap.files[CANDIDATES], snap.strata))
+
+
+def finish_draw(commitment: Commitment, reveal: EntropyReveal, seed: str,
+                strata: tuple[StratumResult, ...]) -> DrawResult:
+    """Inspector draw, grouping, matching and certificate, given the ranked strata.
+
+    Inputs: commitment; reveal; seed (from derive_seed); strata (from rank_file or the
+        columnar path). Outputs: DrawResult.
+    """
+    snap = commitment.snapshot
     pool = _parse_pool(snap.files)
     per_dept, groups = draw_inspectors(seed, pool, snap.params, snap.group_count)
     assignments, failure = match_targets(strata, groups, pool, snap.params.max_load)
@@ -692,11 +736,10 @@ def _certificate_doc(
     failure: DrawFailure | None,
 ) -> dict[str, Any]:
     loads = {m: pool.loads[m] for g in groups for m in g.members}
+    by_id = {g.group_id: g for g in groups}
     for a in assignments:
-        for g in groups:
-            if g.group_id == a.group_id:
-                for m in g.members:
-                    loads[m] += 1
+        for m in by_id[a.group_id].members:
+            loads[m] += 1
     return {
         "format": CERTIFICATE_FORMAT,
         "algorithm": ALGORITHM_ID,

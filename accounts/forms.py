@@ -18,7 +18,7 @@ class PasswordChangeForm(forms.Form):
     new_password2 = forms.CharField(label="再次输入新密码", widget=forms.PasswordInput)
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or {}
         if data.get("new_password") and data.get("new_password") != data.get("new_password2"):
             self.add_error("new_password2", "两次输入的新密码不一致")
         return data
@@ -52,7 +52,7 @@ class UserCreateForm(forms.Form):
     def __init__(self, *args, departments=None, **kwargs):
         super().__init__(*args, **kwargs)
         if departments is not None:
-            self.fields["department"].queryset = departments
+            self.fields["department"].queryset = departments  # type: ignore[attr-defined]
 
 
 class UserFilterForm(forms.Form):
@@ -65,7 +65,7 @@ class UserFilterForm(forms.Form):
     def __init__(self, *args, departments=None, **kwargs):
         super().__init__(*args, **kwargs)
         if departments is not None:
-            self.fields["department"].queryset = departments
+            self.fields["department"].queryset = departments  # type: ignore[attr-defined]
 
 
 class DepartmentCreateForm(forms.Form):

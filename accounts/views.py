@@ -10,6 +10,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.exports import xlsx_response
+from core.http import AuthedRequest
 from core.masking import mask_phone
 
 from . import selectors, services
@@ -25,7 +26,7 @@ from .models import Department, Role, User
 from .scope import Scope
 
 
-def _require(request: HttpRequest, permission: str) -> Scope:
+def _require(request: AuthedRequest, permission: str) -> Scope:
     scope = Scope.of(request.user)
     if not scope.has(permission):
         raise PermissionDenied(permission)
@@ -60,7 +61,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-def logout_view(request: HttpRequest) -> HttpResponse:
+def logout_view(request: AuthedRequest) -> HttpResponse:
     if request.user.is_authenticated:
         services.logout_record(user=request.user)
     logout(request)
@@ -68,7 +69,7 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def password_change(request: HttpRequest) -> HttpResponse:
+def password_change(request: AuthedRequest) -> HttpResponse:
     form = PasswordChangeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -98,7 +99,7 @@ def password_change(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _user_rows(request: HttpRequest):
+def _user_rows(request: AuthedRequest):
     scope = _require(request, "user.view")
     departments = selectors.department_list_visible(user=request.user)
     form = UserFilterForm(request.GET or None, departments=departments)
@@ -123,7 +124,7 @@ def _phone_for(scope: Scope, user: User) -> str:
     return user.phone if scope.can("user.manage", user.department) else mask_phone(user.phone)
 
 
-def user_list(request: HttpRequest) -> HttpResponse:
+def user_list(request: AuthedRequest) -> HttpResponse:
     scope, form, users = _user_rows(request)
     page = Paginator(users, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
@@ -140,7 +141,7 @@ def user_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def user_export(request: HttpRequest) -> HttpResponse:
+def user_export(request: AuthedRequest) -> HttpResponse:
     scope, _form, users = _user_rows(request)
     rows = (
         [
@@ -163,7 +164,7 @@ def user_export(request: HttpRequest) -> HttpResponse:
     )
 
 
-def user_list_api(request: HttpRequest) -> JsonResponse:
+def user_list_api(request: AuthedRequest) -> JsonResponse:
     scope, _form, users = _user_rows(request)
     page = Paginator(users, 100).get_page(request.GET.get("page"))
     return JsonResponse(
@@ -176,7 +177,7 @@ def user_list_api(request: HttpRequest) -> JsonResponse:
     )
 
 
-def user_detail_api(request: HttpRequest, pk: int) -> JsonResponse:
+def user_detail_api(request: AuthedRequest, pk: int) -> JsonResponse:
     scope = _require(request, "user.view")
     return JsonResponse(_user_json(scope, selectors.user_get_visible(user=request.user, pk=pk)))
 
@@ -194,7 +195,7 @@ def _user_json(scope: Scope, user: User) -> dict:
     }
 
 
-def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def user_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     scope = _require(request, "user.view")
     target = selectors.user_get_visible(user=request.user, pk=pk)
     return render(
@@ -210,7 +211,7 @@ def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def user_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     scope = _require(request, "user.view")
     target = selectors.user_get_visible(user=request.user, pk=pk)
     if not scope.can("user.manage", target.department):
@@ -235,7 +236,7 @@ def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def user_create(request: HttpRequest) -> HttpResponse:
+def user_create(request: AuthedRequest) -> HttpResponse:
     scope = _require(request, "user.manage")
     departments = Department.objects.filter(scope.departments_q("user.manage", path=None))
     form = UserCreateForm(request.POST or None, departments=departments)
@@ -254,7 +255,7 @@ def user_create(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-def user_reset_password(request: HttpRequest, pk: int) -> HttpResponse:
+def user_reset_password(request: AuthedRequest, pk: int) -> HttpResponse:
     _require(request, "user.view")
     target = selectors.user_get_visible(user=request.user, pk=pk)
     password = services.user_reset_password(actor=request.user, user=target)
@@ -266,7 +267,7 @@ def user_reset_password(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def user_unlock(request: HttpRequest, pk: int) -> HttpResponse:
+def user_unlock(request: AuthedRequest, pk: int) -> HttpResponse:
     _require(request, "user.view")
     target = selectors.user_get_visible(user=request.user, pk=pk)
     services.user_unlock(actor=request.user, user=target)
@@ -274,7 +275,7 @@ def user_unlock(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("accounts:user_detail", pk=target.pk)
 
 
-def department_list(request: HttpRequest) -> HttpResponse:
+def department_list(request: AuthedRequest) -> HttpResponse:
     scope = _require(request, "department.view")
     departments = selectors.department_list_visible(user=request.user)
     return render(
@@ -289,9 +290,11 @@ def department_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def department_create(request: HttpRequest) -> HttpResponse:
+def department_create(request: AuthedRequest) -> HttpResponse:
     _require(request, "department.manage")
     form = DepartmentCreateForm(request.POST or None)
+    if request.user.department is None:
+        raise PermissionDenied("department.manage")
     region = request.user.department.region
     if request.method == "POST" and form.is_valid():
         try:

@@ -94,7 +94,7 @@ def entry_append(
     head, _ = AuditHead.objects.select_for_update().get_or_create(id=1)
     seq = head.last_seq + 1
     created_at = timezone.now()
-    fields = {
+    fields: dict[str, Any] = {
         "seq": seq,
         "created_at": created_at,
         "actor_id": actor.pk if actor is not None else None,

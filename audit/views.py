@@ -1,11 +1,12 @@
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
 
 from accounts.scope import Scope
 from core.exports import xlsx_response
+from core.http import AuthedRequest
 
 from .chain import canonical_json
 from .forms import EntryFilterForm
@@ -13,7 +14,7 @@ from .selectors import entry_list_visible
 from .verification import chain_verify
 
 
-def _entries(request: HttpRequest):
+def _entries(request: AuthedRequest):
     if not Scope.of(request.user).has("audit.view"):
         raise PermissionDenied("audit.view")
     form = EntryFilterForm(request.GET or None)
@@ -21,7 +22,7 @@ def _entries(request: HttpRequest):
     return form, entry_list_visible(user=request.user, **{k: v for k, v in data.items() if v})
 
 
-def entry_list(request: HttpRequest) -> HttpResponse:
+def entry_list(request: AuthedRequest) -> HttpResponse:
     form, entries = _entries(request)
     page = Paginator(entries, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
@@ -31,7 +32,7 @@ def entry_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def entry_detail(request: HttpRequest, seq: int) -> HttpResponse:
+def entry_detail(request: AuthedRequest, seq: int) -> HttpResponse:
     _form, entries = _entries(request)
     entry = entries.filter(seq=seq).first()
     if entry is None:
@@ -47,7 +48,7 @@ def entry_detail(request: HttpRequest, seq: int) -> HttpResponse:
     )
 
 
-def entry_export(request: HttpRequest) -> HttpResponse:
+def entry_export(request: AuthedRequest) -> HttpResponse:
     _form, entries = _entries(request)
     rows = (
         [
@@ -89,7 +90,7 @@ def entry_export(request: HttpRequest) -> HttpResponse:
     )
 
 
-def entry_list_api(request: HttpRequest) -> JsonResponse:
+def entry_list_api(request: AuthedRequest) -> JsonResponse:
     _form, entries = _entries(request)
     page = Paginator(entries, 100).get_page(request.GET.get("page"))
     return JsonResponse(
@@ -116,7 +117,7 @@ def entry_list_api(request: HttpRequest) -> JsonResponse:
     )
 
 
-def chain_status(request: HttpRequest) -> HttpResponse:
+def chain_status(request: AuthedRequest) -> HttpResponse:
     scope = Scope.of(request.user)
     if not (scope.is_platform_admin or "supervisor" in scope.roles):
         raise PermissionDenied("audit.verify")

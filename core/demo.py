@@ -112,7 +112,7 @@ def demo_load() -> list[tuple[DemoUser, str | None]]:
                 region=Region.objects.get(code=region_code),
             )
         departments[name] = department
-    created = []
+    created: list[tuple[DemoUser, str | None]] = []
     for demo in USERS:
         if User.objects.filter(username=demo.username).exists():
             created.append((demo, None))

@@ -2,10 +2,12 @@ from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from core.http import AuthedRequest
+
 from .home import workbench_for
 
 
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthedRequest) -> HttpResponse:
     return render(request, "core/home.html", {"workbench": workbench_for(request.user)})
 
 

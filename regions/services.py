@@ -33,14 +33,14 @@ def regions_load(*, directory: Path, only_province: str | None = None) -> Region
     """
     existing = {r.code: (r.name, r.level, r.parent_id) for r in Region.objects.all()}
     rows: list[tuple[str, str, int, str | None]] = []
-    for filename, level, parent_column in FILES:
+    for filename, region_level, parent_column in FILES:
         with open(directory / filename, encoding="utf-8", newline="") as handle:
             for record in csv.DictReader(handle):
                 code = record["code"].strip()
                 if only_province and not code.startswith(only_province):
                     continue
                 parent = record[parent_column].strip() if parent_column else None
-                rows.append((code, record["name"].strip(), int(level), parent))
+                rows.append((code, record["name"].strip(), int(region_level), parent))
 
     to_create, to_update, unchanged = [], [], 0
     for code, name, level, parent in rows:

@@ -5,6 +5,7 @@ dev/test/prod only override what differs; nothing secret is hard-coded here.
 
 import os
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -79,7 +80,7 @@ TEMPLATES = [
 ]
 
 
-def database_config() -> dict:
+def database_config() -> dict[str, Any]:
     url = os.environ.get("DATABASE_URL", "")
     if not url:
         VAR_DIR.mkdir(parents=True, exist_ok=True)
@@ -96,7 +97,7 @@ def database_config() -> dict:
         config["CONN_MAX_AGE"] = 0
     elif config["ENGINE"] != "django.db.backends.postgresql":
         raise ImproperlyConfigured("DATABASE_URL must point to SQLite or PostgreSQL")
-    return config
+    return dict(config)
 
 
 DATABASES = {"default": database_config()}
@@ -114,7 +115,7 @@ PASSWORD_HASHERS = [
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
-        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "NAME": "accounts.passwords.MinimumLengthValidator",
         "OPTIONS": {"min_length": 12},
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
@@ -175,8 +176,3 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": "INFO"},
     "loggers": {"django.request": {"level": "WARNING"}},
 }
-
-
-def require_secret_key() -> None:
-    if not SECRET_KEY:
-        raise ImproperlyConfigured("SUIJI_SECRET_KEY must be set (see .env.example)")

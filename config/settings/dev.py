@@ -7,7 +7,7 @@ from .base import VAR_DIR, env_bool
 
 DEBUG = env_bool("SUIJI_DEBUG", True)
 
-if not SECRET_KEY:  # noqa: F405
+if not globals().get("SECRET_KEY"):
     # A random key kept in var/ (gitignored) so sessions survive restarts of `make run`.
     key_file = VAR_DIR / "secret_key"
     VAR_DIR.mkdir(parents=True, exist_ok=True)

@@ -1,10 +1,18 @@
 """Production: everything secure by default; configure through the environment only."""
 
+import os
+
+from django.core.exceptions import ImproperlyConfigured
+
 from .base import *  # noqa: F403
-from .base import env_bool, env_list, require_secret_key
+from .base import env_bool, env_list
 
 DEBUG = False
-require_secret_key()
+SECRET_KEY = os.environ.get("SUIJI_SECRET_KEY", "")
+if len(SECRET_KEY) < 40:
+    raise ImproperlyConfigured(
+        "SUIJI_SECRET_KEY must be set to 40+ random characters (.env.example)"
+    )
 
 SECURE_SSL_REDIRECT = env_bool("SUIJI_SSL_REDIRECT", True)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

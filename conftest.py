@@ -1,0 +1,84 @@
+"""Shared fixtures: a small region tree and the departments/users the scope tests need, all
+created through the real services so audit entries and validation run as in production."""
+
+import pytest
+
+from accounts.models import DepartmentKind, Role
+from accounts.services import department_create, user_create
+from regions.models import Region, RegionLevel
+
+PASSWORD = "Test-Passw0rd!x"
+
+
+@pytest.fixture
+def regions(db):
+    rows = [
+        ("13", "河北省", RegionLevel.PROVINCE, None),
+        ("1308", "承德市", RegionLevel.CITY, "13"),
+        ("130827", "宽城满族自治县", RegionLevel.COUNTY, "1308"),
+        ("130822", "兴隆县", RegionLevel.COUNTY, "1308"),
+        ("130827100", "宽城镇", RegionLevel.TOWNSHIP, "130827"),
+        ("11", "北京市", RegionLevel.PROVINCE, None),
+    ]
+    for code, name, level, parent in rows:
+        Region.objects.create(code=code, name=name, level=level, parent_id=parent)
+    return {code: Region.objects.get(code=code) for code, *_ in rows}
+
+
+@pytest.fixture
+def depts(regions):
+    K = DepartmentKind
+    spec = {
+        "kc_office": ("130827", "宽城县双随机办", K.LEADING_OFFICE),
+        "kc_market": ("130827", "宽城县市场监督管理局", K.MARKET),
+        "kc_culture": ("130827", "宽城县旅游和文化广电局", K.CULTURE_TOURISM),
+        "kc_justice": ("130827", "宽城县司法局", K.JUSTICE),
+        "kc_town_market": ("130827100", "宽城镇市场监管所", K.MARKET),
+        "cd_market": ("1308", "承德市市场监督管理局", K.MARKET),
+        "cd_culture": ("1308", "承德市文化广电和旅游局", K.CULTURE_TOURISM),
+        "xl_market": ("130822", "兴隆县市场监督管理局", K.MARKET),
+    }
+    return {
+        key: department_create(actor=None, name=name, kind=kind, region=regions[code])
+        for key, (code, name, kind) in spec.items()
+    }
+
+
+@pytest.fixture
+def make_user(depts):
+    def make(username, dept_key, *roles, **extra):
+        return user_create(
+            actor=None,
+            username=username,
+            full_name=extra.pop("full_name", username),
+            department=depts[dept_key],
+            roles=list(roles),
+            password=PASSWORD,
+            must_change_password=extra.pop("must_change_password", False),
+            **extra,
+        )
+
+    return make
+
+
+@pytest.fixture
+def people(make_user):
+    R = Role
+    return {
+        "kc_admin": make_user("kc_admin", "kc_office", R.REGION_ADMIN),
+        "kc_joint": make_user("kc_joint", "kc_office", R.JOINT_OFFICE),
+        "kc_supervisor": make_user("kc_supervisor", "kc_justice", R.SUPERVISOR),
+        "kc_market_admin": make_user(
+            "kc_market_admin", "kc_market", R.DEPT_ADMIN, phone="13912345678"
+        ),
+        "kc_market_org": make_user("kc_market_org", "kc_market", R.ORGANIZER),
+        "kc_market_insp": make_user(
+            "kc_market_insp", "kc_market", R.INSPECTOR, phone="13800001111"
+        ),
+        "kc_culture_admin": make_user("kc_culture_admin", "kc_culture", R.DEPT_ADMIN),
+        "kc_culture_insp": make_user("kc_culture_insp", "kc_culture", R.INSPECTOR),
+        "town_market_admin": make_user("town_market_admin", "kc_town_market", R.DEPT_ADMIN),
+        "cd_market_admin": make_user("cd_market_admin", "cd_market", R.DEPT_ADMIN),
+        "cd_culture_admin": make_user("cd_culture_admin", "cd_culture", R.DEPT_ADMIN),
+        "xl_market_admin": make_user("xl_market_admin", "xl_market", R.DEPT_ADMIN),
+    }

@@ -871,6 +871,14 @@ class _State:
                         {"department": dept, "skipped": skipped})
 
 
+def _check_open(cert: Certificate) -> None:
+    events = cert.document["events"]
+    if events and events[-1]["type"] == "void":
+        raise DrawError("voided", "the draw has been voided; no further events")
+    if cert.document["status"] != "drawn":
+        raise DrawError("not_drawn", "a failed draw has no assignments to replace")
+
+
 def _append_event(cert: Certificate, event: dict[str, Any]) -> Certificate:
     doc = dict(cert.document)
     events = list(doc["events"])
@@ -919,6 +927,7 @@ def replace_target(
         takes the same group unless it conflicts with a member; then the eligible group
         with the fewest targets. Never a fresh random pick. Raises DrawError.
     """
+    _check_open(cert)
     state = replay(cert)
     if uscc not in state.assigned:
         raise DrawError("not_a_target", f"{uscc} is not a current target")
@@ -941,6 +950,7 @@ def replace_inspector(
         slot, so replacing a leader makes the substitute leader). Reserves that conflict
         with a group target or would exceed max_load are skipped and listed.
     """
+    _check_open(cert)
     state = replay(cert)
     new, group, skipped = state.next_inspector(badge)
     return _append_event(cert, {

@@ -54,6 +54,47 @@ PERMISSIONS: dict[str, dict[str, Reach]] = {
         R.SUPERVISOR: Reach.REGION_AND_BELOW,
     },
     "user.manage": {R.REGION_ADMIN: Reach.REGION, R.DEPT_ADMIN: Reach.OWN_DEPARTMENT},
+    # 检查对象名录库: entities belong to a region, not a department (see Scope.regions_q).
+    "entity.view": {role: Reach.REGION_AND_BELOW for role in ALL_ROLES},
+    "entity.manage": {
+        R.REGION_ADMIN: Reach.REGION,
+        R.DEPT_ADMIN: Reach.REGION,
+        R.ORGANIZER: Reach.REGION,
+    },
+    # Full ID numbers / phones of entities' representatives; others see them masked.
+    "entity.personal": {
+        R.REGION_ADMIN: Reach.REGION,
+        R.DEPT_ADMIN: Reach.REGION,
+        R.ORGANIZER: Reach.REGION,
+        R.REVIEWER: Reach.REGION,
+        R.INSPECTOR: Reach.REGION,
+    },
+    # 执法检查人员名录库 and 专家名录库: inspectors belong to a department.
+    "inspector.view": {
+        **{role: Reach.DEPARTMENT_AND_BELOW for role in ALL_ROLES},
+        R.REGION_ADMIN: Reach.REGION_AND_BELOW,
+        R.JOINT_OFFICE: Reach.REGION_AND_BELOW,
+        R.SUPERVISOR: Reach.REGION_AND_BELOW,
+    },
+    "inspector.manage": {R.DEPT_ADMIN: Reach.OWN_DEPARTMENT, R.ORGANIZER: Reach.OWN_DEPARTMENT},
+    # 抽查事项清单 (per department; the joint list belongs to the leading-group office) and the
+    # 法律法规库. Published versions are public documents; drafts follow this scope.
+    "catalog.view": {
+        **{role: Reach.DEPARTMENT_AND_BELOW for role in ALL_ROLES},
+        R.REGION_ADMIN: Reach.REGION_AND_BELOW,
+        R.JOINT_OFFICE: Reach.REGION_AND_BELOW,
+        R.SUPERVISOR: Reach.REGION_AND_BELOW,
+    },
+    "catalog.manage": {
+        R.DEPT_ADMIN: Reach.OWN_DEPARTMENT,
+        R.ORGANIZER: Reach.OWN_DEPARTMENT,
+        R.JOINT_OFFICE: Reach.OWN_DEPARTMENT,
+    },
+    "regulation.manage": {
+        R.REGION_ADMIN: Reach.REGION,
+        R.DEPT_ADMIN: Reach.OWN_DEPARTMENT,
+        R.ORGANIZER: Reach.OWN_DEPARTMENT,
+    },
     "audit.view": {
         R.SUPERVISOR: Reach.REGION_AND_BELOW,
         R.REGION_ADMIN: Reach.REGION_AND_BELOW,
@@ -62,7 +103,7 @@ PERMISSIONS: dict[str, dict[str, Reach]] = {
 }
 WRITE_REACHES = {Reach.OWN_DEPARTMENT, Reach.REGION}
 for _perm, _grants in PERMISSIONS.items():
-    if _perm.endswith((".manage", ".edit", ".create")):
+    if _perm.endswith((".manage", ".edit", ".create", ".personal")):
         assert set(_grants.values()) <= WRITE_REACHES, _perm
 
 
@@ -134,6 +175,33 @@ class Scope:
         for _role, reach in self.reaches(permission):
             q |= self._reach_q(reach, path)
         return q
+
+    def regions_q(self, permission: str, *, path: str = "region_id") -> Q:
+        """A filter for rows that belong to a region (entities), by the code at `path`.
+
+        Any role holding `permission` reaches the user's region and everything below it (upper
+        levels see lower levels); lower and sibling regions never see each other.
+        """
+        if self.is_platform_admin:
+            return Q()
+        if not self.reaches(permission) or not self.region_code:
+            return Q(pk__in=[])
+        return Q(**{f"{path}__startswith": self.region_code})
+
+    def role_for_region(self, permission: str, region_code: str) -> str | None:
+        """The role under which this scope may write region-owned data in `region_code`.
+
+        Writes stay at the user's own level: the own region, plus the townships of a county
+        (county departments keep the registry of their townships). Upper levels are read-only.
+        """
+        for role, reach in self.reaches(permission):
+            if reach not in WRITE_REACHES:
+                continue
+            if region_code == self.region_code or (
+                len(self.region_code) == 6 and region_code.startswith(self.region_code)
+            ):
+                return role
+        return "platform_admin" if self.is_platform_admin else None
 
     def role_for(self, permission: str, department: Department | None) -> str | None:
         """The role under which this scope may act on `department` for `permission`, or None."""

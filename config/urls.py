@@ -4,6 +4,8 @@ urlpatterns = [
     path("", include("core.urls")),
     path("accounts/", include("accounts.urls")),
     path("audit/", include("audit.urls")),
+    path("registry/", include("registry.urls")),
+    path("catalog/", include("catalog.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]
 

@@ -90,6 +90,11 @@ USERS += [
 ]
 
 
+# Each registry adds its demo data through a `demo_load(*, departments)` function returning a
+# one-line Chinese summary; they run in this order after the departments and accounts exist.
+DEMO_HOOKS = ["catalog.demo.demo_load", "registry.demo.demo_load"]
+
+
 def credentials_file():
     return settings.VAR_DIR / "demo-credentials.txt"
 
@@ -129,3 +134,20 @@ def demo_load() -> list[tuple[DemoUser, str | None]]:
         )
         created.append((demo, password))
     return created
+
+
+def demo_hooks_run(stdout) -> None:
+    """Load the registries' demo data (each hook is idempotent and runs in its transaction)."""
+    import importlib
+
+    departments = {d.name: d for d in Department.objects.filter(region_id__startswith="1308")}
+    for dotted in DEMO_HOOKS:
+        module_name, func_name = dotted.rsplit(".", 1)
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name == module_name:
+                continue  # that registry is not built yet
+            raise
+        summary = getattr(module, func_name)(departments=departments)
+        stdout.write(f"{summary}\n")

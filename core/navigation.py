@@ -5,6 +5,8 @@ Showing an entry is a convenience only: the views behind them check scope again.
 
 from dataclasses import dataclass
 
+from django.urls import NoReverseMatch, reverse
+
 from accounts.scope import Scope
 
 
@@ -24,14 +26,40 @@ NAV: list[tuple[str, list[NavItem]]] = [
             NavItem("部门", "accounts:department_list", "department.view"),
         ],
     ),
+    (
+        "一单两库",
+        [
+            NavItem("抽查事项清单", "catalog:item_list", "catalog.view"),
+            NavItem("联合抽查事项清单", "catalog:joint_list", "catalog.view"),
+            NavItem("检查对象名录库", "registry:entity_list", "entity.view"),
+            NavItem("执法检查人员名录库", "registry:inspector_list", "inspector.view"),
+            NavItem("专家名录库", "registry:expert_list", "inspector.view"),
+            NavItem("分类标签库", "registry:tag_list", "entity.view"),
+            NavItem("信用风险分类", "registry:grading_list", "entity.view"),
+            NavItem("法律法规库", "catalog:regulation_list", "catalog.view"),
+        ],
+    ),
     ("全程留痕", [NavItem("行为日志", "audit:entry_list", "audit.view")]),
 ]
+
+
+def _exists(url_name: str) -> bool:
+    # Entries of capabilities not built yet are skipped rather than breaking every page.
+    try:
+        reverse(url_name)
+    except NoReverseMatch:
+        return False
+    return True
 
 
 def nav_for(scope: Scope) -> list[tuple[str, list[NavItem]]]:
     groups = []
     for title, items in NAV:
-        visible = [item for item in items if item.permission is None or scope.has(item.permission)]
+        visible = [
+            item
+            for item in items
+            if (item.permission is None or scope.has(item.permission)) and _exists(item.url_name)
+        ]
         if visible:
             groups.append((title, visible))
     return groups

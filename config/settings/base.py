@@ -42,6 +42,8 @@ INSTALLED_APPS = [
     "regions",
     "accounts",
     "audit",
+    "registry",
+    "catalog",
 ]
 
 MIDDLEWARE = [
@@ -164,6 +166,15 @@ TASKS = {
         "BACKEND": "django_tasks_db.DatabaseBackend",
         "QUEUES": ["default"],
     }
+}
+
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    # Import/draw progress written by the background worker and read by the web process.
+    "progress": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(VAR_DIR / "cache" / "progress"),
+    },
 }
 
 DIVISIONS_DIR = BASE_DIR / "data" / "divisions"

@@ -6,6 +6,7 @@ urlpatterns = [
     path("audit/", include("audit.urls")),
     path("registry/", include("registry.urls")),
     path("catalog/", include("catalog.urls")),
+    path("inspectors/", include("inspectors.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]
 

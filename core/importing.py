@@ -44,8 +44,8 @@ PREVIEW_ROWS = 20
 # kind → dotted path of its Importer subclass. Each domain app adds its importers here.
 IMPORTERS: dict[str, str] = {
     "entities": "registry.importers.EntityImporter",
-    "inspectors": "registry.importers.InspectorImporter",
-    "experts": "registry.importers.ExpertImporter",
+    "inspectors": "inspectors.importers.InspectorImporter",
+    "experts": "inspectors.importers.ExpertImporter",
     "items": "catalog.importers.ItemImporter",
     "joint_items": "catalog.importers.JointItemImporter",
     "regulations": "catalog.importers.RegulationImporter",

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "accounts",
     "audit",
     "registry",
+    "inspectors",
     "catalog",
 ]
 

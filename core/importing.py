@@ -43,6 +43,7 @@ PREVIEW_ROWS = 20
 
 # kind → dotted path of its Importer subclass. Each domain app adds its importers here.
 IMPORTERS: dict[str, str] = {
+    "departments": "accounts.importers.DepartmentImporter",
     "entities": "registry.importers.EntityImporter",
     "inspectors": "inspectors.importers.InspectorImporter",
     "experts": "inspectors.importers.ExpertImporter",
@@ -337,6 +338,22 @@ def import_job_validate(*, job: ImportJob, progress: Progress | None = None) -> 
         report(result.total, total)
     except TableError as exc:
         result.add_error(RowError(0, "", str(exc)))
+    except Exception as exc:
+        with transaction.atomic():
+            ImportJob.objects.filter(pk=job.pk).update(
+                status=ImportStatus.FAILED,
+                finished_at=timezone.now(),
+                report={"error": _safe_message(exc)},
+            )
+            entry_append(
+                actor=job.uploaded_by,
+                role="system",
+                action=f"import.{job.kind}.fail",
+                instance=job,
+                department=job.department,
+                after={"error": _safe_message(exc)},
+            )
+        raise
     if result.total == 0 and not result.error_count:
         result.add_error(RowError(0, "", "文件中没有数据行。"))
     status = ImportStatus.INVALID if result.error_count else ImportStatus.READY

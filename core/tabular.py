@@ -11,6 +11,7 @@ import csv
 import datetime as dt
 import io
 import re
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -170,7 +171,14 @@ def _read_xlsx(path: Path, expected: set[str]) -> Table:
 
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
-    except (InvalidFileException, KeyError, OSError, ValueError) as exc:
+    except (
+        InvalidFileException,
+        zipfile.BadZipFile,
+        KeyError,
+        OSError,
+        ValueError,
+        EOFError,
+    ) as exc:
         raise TableError("文件无法作为 .xlsx 读取（文件损坏或不是 Excel 文件）") from exc
     sheet = workbook.worksheets[0]
     numbered = ((i, list(r)) for i, r in enumerate(sheet.iter_rows(values_only=True), start=1))

@@ -500,7 +500,7 @@ def run_import_cli(
     kind: str,
     path: Path,
     actor: User,
-    stdout: TextIO,
+    stdout: Any,  # a text stream or a management command's OutputWrapper
     dry_run: bool = False,
     options: dict[str, Any] | None = None,
 ) -> ImportJob:

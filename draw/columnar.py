@@ -165,12 +165,19 @@ def freeze_columnar(
         PostgreSQL, or a snapshot table).
     Outputs: Snapshot, byte-identical to engine.freeze() on the same rows.
     """
-    small = freeze(task=task, params=params, candidates=(), exclusions=exclusions,
-                   inspectors=inspectors, inspector_exclusions=inspector_exclusions,
-                   conflicts=conflicts)
+    small = freeze(
+        task=task,
+        params=params,
+        candidates=(),
+        exclusions=exclusions,
+        inspectors=inspectors,
+        inspector_exclusions=inspector_exclusions,
+        conflicts=conflicts,
+    )
     cap = params.max_inspections_per_year
-    caller_excl = {ln.split(b",", 1)[0].decode(): ln for ln in small.files[EXCLUDED].split(
-        b"\n") if ln}
+    caller_excl = {
+        ln.split(b",", 1)[0].decode(): ln for ln in small.files[EXCLUDED].split(b"\n") if ln
+    }
     cand = io.BytesIO()
     excl = io.BytesIO()
     cand_merkle, excl_merkle = MerkleAccumulator(), MerkleAccumulator()
@@ -254,7 +261,10 @@ def _threshold(plan: StratumPlan) -> str | None:
 
 
 def rank_columnar(
-    conn: Connection, src: ColumnarSource, seed: str, plans: Sequence[StratumPlan],
+    conn: Connection,
+    src: ColumnarSource,
+    seed: str,
+    plans: Sequence[StratumPlan],
     params: DrawParams,
 ) -> tuple[StratumResult, ...]:
     """Rank every stratum inside the database in one scan.
@@ -292,8 +302,15 @@ def rank_columnar(
     return tuple(out)
 
 
-def _rank_one(conn: Connection, src: ColumnarSource, seed: str, plan: StratumPlan,
-              stratum: str, ticket: str, cap: str) -> list[tuple[str, str]]:
+def _rank_one(
+    conn: Connection,
+    src: ColumnarSource,
+    seed: str,
+    plan: StratumPlan,
+    stratum: str,
+    ticket: str,
+    cap: str,
+) -> list[tuple[str, str]]:
     ph = src.ph()
     sql = (
         f"SELECT uscc, ticket FROM (SELECT ({stratum}) AS stratum, ({src.uscc}) AS uscc, "
@@ -321,6 +338,11 @@ def draw_columnar(
 
 
 __all__ = [
-    "ColumnarSource", "draw_columnar", "freeze_columnar", "hash_sql", "rank_columnar",
-    "register_sqlite", "stratum_sql",
+    "ColumnarSource",
+    "draw_columnar",
+    "freeze_columnar",
+    "hash_sql",
+    "rank_columnar",
+    "register_sqlite",
+    "stratum_sql",
 ]

@@ -81,21 +81,35 @@ def run(outdir: str) -> int:
         filter_description="虚构县 (139901) 全部企业; 行业不限",
         title="2026年度虚构县跨部门联合抽查（演示）",
     )
-    snap = freeze(task=task, params=demo_params(), candidates=data.candidates,
-                  exclusions=data.exclusions, inspectors=data.inspectors,
-                  inspector_exclusions=data.inspector_exclusions, conflicts=data.conflicts)
-    com = commit(snap, committed_at="2026-11-26T01:30:00Z",
-                 audit_chain_head="audit:000123:" + "ab" * 32,
-                 server_nonce_sha256=sha256_hex(DEMO_NONCE),
-                 entropy=EntropyPlan(("县司法局公证员", "企业代表", "纪检监督员"), 6, QUICKNET))
+    snap = freeze(
+        task=task,
+        params=demo_params(),
+        candidates=data.candidates,
+        exclusions=data.exclusions,
+        inspectors=data.inspectors,
+        inspector_exclusions=data.inspector_exclusions,
+        conflicts=data.conflicts,
+    )
+    com = commit(
+        snap,
+        committed_at="2026-11-26T01:30:00Z",
+        audit_chain_head="audit:000123:" + "ab" * 32,
+        server_nonce_sha256=sha256_hex(DEMO_NONCE),
+        entropy=EntropyPlan(("县司法局公证员", "企业代表", "纪检监督员"), 6, QUICKNET),
+    )
     signature = "a7" * 48
     reveal = EntropyReveal(
         server_nonce=DEMO_NONCE,
-        witness=(WitnessContribution("县司法局公证员", "361524"),
-                 WitnessContribution("企业代表", "904417"),
-                 WitnessContribution("纪检监督员", "552830")),
-        beacon=BeaconValue(com.manifest["entropy"]["beacon"]["round"],
-                           sha256_hex(bytes.fromhex(signature)), signature),
+        witness=(
+            WitnessContribution("县司法局公证员", "361524"),
+            WitnessContribution("企业代表", "904417"),
+            WitnessContribution("纪检监督员", "552830"),
+        ),
+        beacon=BeaconValue(
+            com.manifest["entropy"]["beacon"]["round"],
+            sha256_hex(bytes.fromhex(signature)),
+            signature,
+        ),
     )
     result = draw(com, reveal)
     print(f"抽取 draw: status={result.status} seed={result.seed}")
@@ -107,11 +121,17 @@ def run(outdir: str) -> int:
         return 1
     cert = result.certificate
     first = result.assignments[0]
-    cert = replace_target(cert, uscc=first.uscc, reason="deregistered",
-                          detail="抽取后注销", recorded_at="2026-11-27T02:00:00Z")
+    cert = replace_target(
+        cert,
+        uscc=first.uscc,
+        reason="deregistered",
+        detail="抽取后注销",
+        recorded_at="2026-11-27T02:00:00Z",
+    )
     member = result.groups[0].members[1]
-    cert = replace_inspector(cert, badge=member, reason="illness", detail="病假",
-                             recorded_at="2026-11-27T03:00:00Z")
+    cert = replace_inspector(
+        cert, badge=member, reason="illness", detail="病假", recorded_at="2026-11-27T03:00:00Z"
+    )
     good = os.path.join(outdir, "certificate")
     path = save_certificate(cert, good)
     print(f"证书 written: {path} draw_sha256={draw_sha256(cert.document)}")

@@ -162,7 +162,8 @@ def derive_seed(commitment: Commitment, reveal: EntropyReveal) -> str:
         got = [w.party for w in reveal.witness]
         if got != witness["parties"]:
             raise DrawError(
-                "witness_parties", "witness parties differ from the committed list",
+                "witness_parties",
+                "witness parties differ from the committed list",
                 {"expected": witness["parties"], "got": got},
             )
         for w in reveal.witness:
@@ -178,7 +179,8 @@ def derive_seed(commitment: Commitment, reveal: EntropyReveal) -> str:
             raise DrawError("beacon_missing", "the committed beacon round has not been supplied")
         if reveal.beacon.round != beacon["round"]:
             raise DrawError(
-                "beacon_round", "beacon value is for the wrong round",
+                "beacon_round",
+                "beacon value is for the wrong round",
                 {"expected": beacon["round"], "got": reveal.beacon.round},
             )
         if not RE_HEX64.fullmatch(reveal.beacon.randomness):
@@ -524,7 +526,11 @@ def rank_stratum(
     ranked = sorted((rank_ticket(seed, stratum, u), u) for u in usccs)
     head = [Ticket(u, t, i + 1) for i, (t, u) in enumerate(ranked[: k + reserve])]
     return StratumResult(
-        stratum, len(ranked), k, head[k - 1].ticket if k else "", tuple(head[:k]),
+        stratum,
+        len(ranked),
+        k,
+        head[k - 1].ticket if k else "",
+        tuple(head[:k]),
         tuple(head[k:]),
     )
 
@@ -543,9 +549,7 @@ def _parse_pool(files: Mapping[str, bytes]) -> _Pool:
     for line in iter_lines(files[INSPECTORS]):
         dept, badge, load = line.split(",")
         departments[badge], loads[badge] = dept, int(load)
-    coi = frozenset(
-        (line.split(",")[0], line.split(",")[1]) for line in iter_lines(files[COI])
-    )
+    coi = frozenset((line.split(",")[0], line.split(",")[1]) for line in iter_lines(files[COI]))
     return _Pool(departments, loads, coi)
 
 
@@ -582,8 +586,9 @@ def draw_inspectors(
         for req in params.departments:
             members += drawn[req.department][g * req.per_group : (g + 1) * req.per_group]
         out.append(
-            Group(f"G{g + 1:0{width}d}", tuple(members),
-                  tuple(pool.departments[m] for m in members))
+            Group(
+                f"G{g + 1:0{width}d}", tuple(members), tuple(pool.departments[m] for m in members)
+            )
         )
     return per_dept, tuple(out)
 
@@ -634,8 +639,7 @@ def match_targets(
                     "uscc": uscc,
                     "conflicted_groups": sorted(groups[g].group_id for g in bad),
                     "full_groups": sorted(
-                        groups[g].group_id for g in range(len(groups))
-                        if assigned[g] >= capacity[g]
+                        groups[g].group_id for g in range(len(groups)) if assigned[g] >= capacity[g]
                     ),
                 },
             )
@@ -673,12 +677,19 @@ def to_stratum_result(plan: StratumPlan, top: Sequence[tuple[str, str]]) -> Stra
     """Outputs: StratumResult from the k + reserve smallest (ticket, uscc) pairs."""
     head = [Ticket(u, t, i + 1) for i, (t, u) in enumerate(top[: plan.k + plan.reserve])]
     k = plan.k
-    return StratumResult(plan.stratum, plan.population, k, head[k - 1].ticket if k else "",
-                         tuple(head[:k]), tuple(head[k:]))
+    return StratumResult(
+        plan.stratum,
+        plan.population,
+        k,
+        head[k - 1].ticket if k else "",
+        tuple(head[:k]),
+        tuple(head[k:]),
+    )
 
 
-def rank_file(seed: str, candidates: bytes, plans: Sequence[StratumPlan]) -> tuple[
-        StratumResult, ...]:
+def rank_file(
+    seed: str, candidates: bytes, plans: Sequence[StratumPlan]
+) -> tuple[StratumResult, ...]:
     """Rank the canonical candidates file in one streaming pass (pure-Python path).
 
     Inputs: seed; candidates.csv bytes; the committed per-stratum plans.
@@ -700,12 +711,14 @@ def draw(commitment: Commitment, reveal: EntropyReveal) -> DrawResult:
     """
     seed = derive_seed(commitment, reveal)
     snap = commitment.snapshot
-    return finish_draw(commitment, reveal, seed,
-                       rank_file(seed, snap.files[CANDIDATES], snap.strata))
+    return finish_draw(
+        commitment, reveal, seed, rank_file(seed, snap.files[CANDIDATES], snap.strata)
+    )
 
 
-def finish_draw(commitment: Commitment, reveal: EntropyReveal, seed: str,
-                strata: tuple[StratumResult, ...]) -> DrawResult:
+def finish_draw(
+    commitment: Commitment, reveal: EntropyReveal, seed: str, strata: tuple[StratumResult, ...]
+) -> DrawResult:
     """Inspector draw, grouping, matching and certificate, given the ranked strata.
 
     Inputs: commitment; reveal; seed (from derive_seed); strata (from rank_file or the
@@ -718,8 +731,9 @@ def finish_draw(commitment: Commitment, reveal: EntropyReveal, seed: str,
     status = "failed" if failure else "drawn"
     if failure:
         assignments = ()
-    doc = _certificate_doc(commitment, reveal, seed, strata, per_dept, groups, assignments,
-                           pool, failure)
+    doc = _certificate_doc(
+        commitment, reveal, seed, strata, per_dept, groups, assignments, pool, failure
+    )
     cert = Certificate(doc, canonical_json(doc), dict(snap.files))
     return DrawResult(status, seed, strata, groups, assignments, failure, cert)
 
@@ -816,8 +830,9 @@ class _State:
         self.group_order = [g["group"] for g in doc["groups"]]
         self.assigned = {a["uscc"]: (a["stratum"], a["group"]) for a in doc["assignments"]}
         self.reserve = {s["stratum"]: [u for u, _ in s["reserve"]] for s in doc["strata"]}
-        self.insp_reserve = {d["department"]: [b for b, _ in d["reserve"]]
-                             for d in doc["inspector_draw"]}
+        self.insp_reserve = {
+            d["department"]: [b for b, _ in d["reserve"]] for d in doc["inspector_draw"]
+        }
         self.used_entities = set(self.assigned)
         self.used_badges = {m for ms in self.groups.values() for m in ms}
         self.voided = False
@@ -848,8 +863,11 @@ class _State:
             if options:
                 return cand, options[0][2], skipped
             skipped.append([cand, "no_eligible_group"])
-        raise DrawError("reserve_exhausted", f"no usable reserve left in stratum {stratum}",
-                        {"stratum": stratum, "skipped": skipped})
+        raise DrawError(
+            "reserve_exhausted",
+            f"no usable reserve left in stratum {stratum}",
+            {"stratum": stratum, "skipped": skipped},
+        )
 
     def next_inspector(self, out: str) -> tuple[str, str, list[list[str]]]:
         gid = next((g for g, ms in self.groups.items() if out in ms), None)
@@ -867,8 +885,11 @@ class _State:
                 skipped.append([cand, "load"])
             else:
                 return cand, gid, skipped
-        raise DrawError("reserve_exhausted", f"no usable reserve inspector in {dept}",
-                        {"department": dept, "skipped": skipped})
+        raise DrawError(
+            "reserve_exhausted",
+            f"no usable reserve inspector in {dept}",
+            {"department": dept, "skipped": skipped},
+        )
 
 
 def _check_open(cert: Certificate) -> None:
@@ -932,11 +953,20 @@ def replace_target(
     if uscc not in state.assigned:
         raise DrawError("not_a_target", f"{uscc} is not a current target")
     new, group, skipped = state.next_target(uscc)
-    return _append_event(cert, {
-        "type": "replace_target", "out": uscc, "in": new, "group": group,
-        "stratum": state.assigned[uscc][0], "skipped": skipped,
-        "reason": reason, "detail": detail, "recorded_at": recorded_at,
-    })
+    return _append_event(
+        cert,
+        {
+            "type": "replace_target",
+            "out": uscc,
+            "in": new,
+            "group": group,
+            "stratum": state.assigned[uscc][0],
+            "skipped": skipped,
+            "reason": reason,
+            "detail": detail,
+            "recorded_at": recorded_at,
+        },
+    )
 
 
 def replace_inspector(
@@ -953,11 +983,20 @@ def replace_inspector(
     _check_open(cert)
     state = replay(cert)
     new, group, skipped = state.next_inspector(badge)
-    return _append_event(cert, {
-        "type": "replace_inspector", "out": badge, "in": new, "group": group,
-        "department": state.pool.departments[badge], "skipped": skipped,
-        "reason": reason, "detail": detail, "recorded_at": recorded_at,
-    })
+    return _append_event(
+        cert,
+        {
+            "type": "replace_inspector",
+            "out": badge,
+            "in": new,
+            "group": group,
+            "department": state.pool.departments[badge],
+            "skipped": skipped,
+            "reason": reason,
+            "detail": detail,
+            "recorded_at": recorded_at,
+        },
+    )
 
 
 def void_draw(cert: Certificate, *, reason: str, detail: str, recorded_at: str) -> Certificate:
@@ -966,9 +1005,15 @@ def void_draw(cert: Certificate, *, reason: str, detail: str, recorded_at: str) 
 
     Outputs: the certificate with a terminal "void" event.
     """
-    return _append_event(cert, {
-        "type": "void", "reason": reason, "detail": detail, "recorded_at": recorded_at,
-    })
+    return _append_event(
+        cert,
+        {
+            "type": "void",
+            "reason": reason,
+            "detail": detail,
+            "recorded_at": recorded_at,
+        },
+    )
 
 
 def current_assignments(cert: Certificate) -> dict[str, tuple[str, str]]:
@@ -1018,13 +1063,21 @@ def entity_proof(cert: Certificate, uscc: str) -> dict[str, Any]:
         s = next(s for s in doc["strata"] if s["stratum"] == stratum)
         cutoff = s["selected"][-1] if s["selected"] else ["", ""]
         ticket = rank_ticket(doc["seed"], stratum, uscc)
-        proof.update({
-            "ticket": ticket,
-            "stratum": {"stratum": stratum, "population": s["population"], "k": s["k"],
-                        "cutoff_ticket": cutoff[1], "cutoff_uscc": cutoff[0]},
-            "status": "selected" if s["k"] and (ticket, uscc) <= (cutoff[1], cutoff[0])
-            else "not_selected",
-        })
+        proof.update(
+            {
+                "ticket": ticket,
+                "stratum": {
+                    "stratum": stratum,
+                    "population": s["population"],
+                    "k": s["k"],
+                    "cutoff_ticket": cutoff[1],
+                    "cutoff_uscc": cutoff[0],
+                },
+                "status": "selected"
+                if s["k"] and (ticket, uscc) <= (cutoff[1], cutoff[0])
+                else "not_selected",
+            }
+        )
     else:
         proof["status"] = "excluded"
     return proof

@@ -69,8 +69,9 @@ def county(
             insp.append(Inspector(f"{d}{j + 1:04d}", d, rng.choice((0, 0, 1, 2, 3))))
     ie = (InspectorExclusion(insp[1].badge, insp[1].department, "leave", "休假"),)
     coi = tuple(
-        ConflictPair(insp[rng.randrange(len(insp))].badge, cands[rng.randrange(len(cands))].uscc,
-                     "declared")
+        ConflictPair(
+            insp[rng.randrange(len(insp))].badge, cands[rng.randrange(len(cands))].uscc, "declared"
+        )
         for _ in range(6)
     )
     return County(tuple(cands), tuple(excl), tuple(insp), ie, coi)

@@ -30,8 +30,7 @@ from typing import Any
 FORMAT = "suiji-draw-certificate/1"
 ALGORITHM = "SUIJI-ISD1"
 VERSION = "1.0"
-FILES = ("candidates.csv", "excluded.csv", "inspectors.csv", "inspector_exclusions.csv",
-         "coi.csv")
+FILES = ("candidates.csv", "excluded.csv", "inspectors.csv", "inspector_exclusions.csv", "coi.csv")
 MERKLE = ("candidates.csv", "excluded.csv")
 ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 ALPHA_INDEX = {c: i for i, c in enumerate(ALPHABET)}
@@ -47,7 +46,8 @@ STRATUM = GRADE + r"(?::[a-z0-9_]{1,32})*"
 LINE_RE = {
     "candidates.csv": re.compile(f"({ID}),({STRATUM}),({GRADE}),({FLAGS}),(0|[1-9][0-9]*)"),
     "excluded.csv": re.compile(
-        f"({ID}),({STRATUM}),({GRADE}),({FLAGS}),(0|[1-9][0-9]*),({REASON}),({TEXT})"),
+        f"({ID}),({STRATUM}),({GRADE}),({FLAGS}),(0|[1-9][0-9]*),({REASON}),({TEXT})"
+    ),
     "inspectors.csv": re.compile(f"({CODE}),({CODE}),(0|[1-9][0-9]*)"),
     "inspector_exclusions.csv": re.compile(f"({CODE}),({CODE}),({REASON}),({TEXT})"),
     "coi.csv": re.compile(f"({CODE}),({ID}),({REASON})"),
@@ -92,8 +92,10 @@ class Report:
 
     def verdict(self) -> int:
         if self.failed:
-            self.out(f"结论 VERDICT: 失败 FAIL ({len(self.failed)} of {len(self.results)} "
-                     f"checks failed: {', '.join(self.failed)})")
+            self.out(
+                f"结论 VERDICT: 失败 FAIL ({len(self.failed)} of {len(self.results)} "
+                f"checks failed: {', '.join(self.failed)})"
+            )
             return 1
         self.out(f"结论 VERDICT: 通过 PASS (all {len(self.results)} checks passed)")
         return 0
@@ -188,10 +190,15 @@ def seed_of(manifest: Mapping[str, Any], manifest_sha256: str, reveal: Mapping[s
     else:
         net, chain = ent["beacon"]["network"], ent["beacon"]["chain_hash"]
         rnd, rand = str(ent["beacon"]["round"]), reveal["beacon"]["randomness"]
-    wit = ";".join(w["party"] + "=" + w["digits"] for w in reveal["witness"]) \
-        if ent["witness"] else ""
-    return H("SUIJI1:seed|" + "|".join(
-        [manifest_sha256, net, chain, rnd, rand, H(wit), reveal["server_nonce"]]))
+    wit = (
+        ";".join(w["party"] + "=" + w["digits"] for w in reveal["witness"])
+        if ent["witness"]
+        else ""
+    )
+    return H(
+        "SUIJI1:seed|"
+        + "|".join([manifest_sha256, net, chain, rnd, rand, H(wit), reveal["server_nonce"]])
+    )
 
 
 def lines_of(data: bytes) -> Iterator[str]:
@@ -216,7 +223,7 @@ class TopM:
             self.items.append((ticket, ident))
             if len(self.items) > 2 * self.m + 4096:
                 self.items.sort()
-                del self.items[self.m:]
+                del self.items[self.m :]
                 if self.m:
                     self.limit = self.items[-1]
                 else:
@@ -231,8 +238,13 @@ class TopM:
 
 
 class Verifier:
-    def __init__(self, doc: Mapping[str, Any], files: Mapping[str, bytes | None],
-                 report: Report, id_check: bool = True) -> None:
+    def __init__(
+        self,
+        doc: Mapping[str, Any],
+        files: Mapping[str, bytes | None],
+        report: Report,
+        id_check: bool = True,
+    ) -> None:
         self.doc, self.files, self.r, self.id_check = doc, files, report, id_check
         self.m: Mapping[str, Any] = doc.get("manifest", {})
         self.p: Mapping[str, Any] = self.m.get("parameters", {})
@@ -275,16 +287,24 @@ class Verifier:
     def c_format(self) -> str:
         d = self.doc
         expect(d.get("format") == FORMAT, f"format {d.get('format')!r} is not {FORMAT}")
-        expect(d.get("algorithm") == ALGORITHM == self.m.get("algorithm"),
-               f"algorithm {d.get('algorithm')!r} is not {ALGORITHM}")
-        expect(d.get("spec_version") == VERSION == self.m.get("spec_version"),
-               f"spec version {d.get('spec_version')!r} is not {VERSION}")
-        return f"{ALGORITHM} v{VERSION}, draw {self.m.get('draw_id')} of task {self.m.get('task_id')}"
+        expect(
+            d.get("algorithm") == ALGORITHM == self.m.get("algorithm"),
+            f"algorithm {d.get('algorithm')!r} is not {ALGORITHM}",
+        )
+        expect(
+            d.get("spec_version") == VERSION == self.m.get("spec_version"),
+            f"spec version {d.get('spec_version')!r} is not {VERSION}",
+        )
+        return (
+            f"{ALGORITHM} v{VERSION}, draw {self.m.get('draw_id')} of task {self.m.get('task_id')}"
+        )
 
     def c_manifest(self) -> str:
         got = hashlib.sha256(canonical(self.m)).hexdigest()
-        expect(got == self.doc["manifest_sha256"],
-               f"manifest hashes to {got}, certificate says {self.doc['manifest_sha256']}")
+        expect(
+            got == self.doc["manifest_sha256"],
+            f"manifest hashes to {got}, certificate says {self.doc['manifest_sha256']}",
+        )
         return got
 
     def c_time(self) -> str:
@@ -302,8 +322,10 @@ class Verifier:
             for line in lines_of(data):
                 acc.add(line.encode("utf-8"))
             root = acc.root()
-            expect(root == want["merkle_root"],
-                   f"Merkle root {root} != committed {want['merkle_root']}")
+            expect(
+                root == want["merkle_root"],
+                f"Merkle root {root} != committed {want['merkle_root']}",
+            )
         return f"sha256 {got[:16]}…, {want['lines']} lines"
 
     def _sorted_unique(self, name: str, key: Callable[[str], str]) -> list[list[str]]:
@@ -333,10 +355,14 @@ class Verifier:
             uscc, stratum, grade, flags, count = mt.groups()
             expect(uscc > prev, f"not strictly sorted by entity id at {uscc}")
             prev = uscc
-            expect(not self.id_check or self.p["id_check"] != "gb32100" or uscc_ok(uscc),
-                   f"{uscc} fails the GB 32100 / MOD 11,10 check")
-            expect(stratum == stratum_of(grade, flags, stratify),
-                   f"{uscc}: stratum {stratum} does not follow from grade/flags")
+            expect(
+                not self.id_check or self.p["id_check"] != "gb32100" or uscc_ok(uscc),
+                f"{uscc} fails the GB 32100 / MOD 11,10 check",
+            )
+            expect(
+                stratum == stratum_of(grade, flags, stratify),
+                f"{uscc}: stratum {stratum} does not follow from grade/flags",
+            )
             expect(int(count) < cap, f"{uscc} is at the yearly cap but is a candidate")
             pop[stratum] = pop.get(stratum, 0) + 1
             top = tops.get(stratum)
@@ -352,12 +378,18 @@ class Verifier:
         rows = self._sorted_unique("excluded.csv", lambda ln: ln.split(",", 1)[0])
         for uscc, stratum, grade, flags, count, reason, _detail in rows:
             expect(uscc not in cands, f"{uscc} is both a candidate and excluded")
-            expect(stratum == stratum_of(grade, flags, self.p["stratify_flags"]),
-                   f"{uscc}: stratum does not follow from grade/flags")
-            expect(reason != "yearly_cap" or int(count) >= cap,
-                   f"{uscc} excluded for the yearly cap but has {count} < {cap}")
-            expect(int(count) < cap or reason == "yearly_cap",
-                   f"{uscc} is at the cap but excluded for {reason}")
+            expect(
+                stratum == stratum_of(grade, flags, self.p["stratify_flags"]),
+                f"{uscc}: stratum does not follow from grade/flags",
+            )
+            expect(
+                reason != "yearly_cap" or int(count) >= cap,
+                f"{uscc} excluded for the yearly cap but has {count} < {cap}",
+            )
+            expect(
+                int(count) < cap or reason == "yearly_cap",
+                f"{uscc} is at the cap but excluded for {reason}",
+            )
         reasons: dict[str, int] = {}
         for row in rows:
             reasons[row[5]] = reasons.get(row[5], 0) + 1
@@ -376,38 +408,52 @@ class Verifier:
 
     def c_strata_plan(self) -> str:
         quotas, strata = self.p["quotas"], self.m["strata"]
-        expect(set(self.population) <= set(quotas),
-               f"strata without quota: {sorted(set(self.population) - set(quotas))}")
+        expect(
+            set(self.population) <= set(quotas),
+            f"strata without quota: {sorted(set(self.population) - set(quotas))}",
+        )
         expect(sorted(strata) == sorted(quotas), "committed strata differ from the quotas")
         for key, q in quotas.items():
             n = self.population.get(key, 0)
             k = k_of(n, q)
-            r = min(n - k, max(self.p["reserve_min"], (k * self.p["reserve_ratio_bp"] + 9999)
-                               // 10000))
-            expect(strata[key] == {"population": n, "k": k, "reserve": r},
-                   f"stratum {key}: committed {strata[key]}, expected N={n} k={k} reserve={r}")
+            r = min(
+                n - k, max(self.p["reserve_min"], (k * self.p["reserve_ratio_bp"] + 9999) // 10000)
+            )
+            expect(
+                strata[key] == {"population": n, "k": k, "reserve": r},
+                f"stratum {key}: committed {strata[key]}, expected N={n} k={k} reserve={r}",
+            )
         return ", ".join(f"{s}: N={v['population']} k={v['k']}" for s, v in sorted(strata.items()))
 
     def c_groups_plan(self) -> str:
         depts, max_load = self.p["departments"], self.p["max_load"]
-        eligible = {d["department"]: sum(1 for dd, load in self.inspectors.values()
-                                         if dd == d["department"] and load < max_load)
-                    for d in depts}
+        eligible = {
+            d["department"]: sum(
+                1
+                for dd, load in self.inspectors.values()
+                if dd == d["department"] and load < max_load
+            )
+            for d in depts
+        }
         total_k = sum(v["k"] for v in self.m["strata"].values())
         possible = min(eligible[d["department"]] // d["per_group"] for d in depts)
         groups = 0 if total_k == 0 else (self.p["group_count"] or min(total_k, possible))
         expect(total_k == 0 or 0 < groups <= possible, "the pool cannot staff the groups")
         expect(sum(d["per_group"] for d in depts) >= 2, "group size below 2")
         got = self.m["groups"]
-        expect(got == {"count": groups, "eligible": eligible},
-               f"committed {got}, expected count={groups} eligible={eligible}")
+        expect(
+            got == {"count": groups, "eligible": eligible},
+            f"committed {got}, expected count={groups} eligible={eligible}",
+        )
         return f"{groups} groups of {sum(d['per_group'] for d in depts)}"
 
     def c_nonce(self) -> str:
         nonce = self.doc["reveal"]["server_nonce"]
         expect(re.fullmatch("[0-9a-f]{64}", nonce) is not None, "nonce is not 64 hex")
-        expect(H(nonce) == self.m["entropy"]["server_nonce_sha256"],
-               "revealed nonce does not hash to the committed value")
+        expect(
+            H(nonce) == self.m["entropy"]["server_nonce_sha256"],
+            "revealed nonce does not hash to the committed value",
+        )
         return "H(nonce) matches the commitment"
 
     def c_witness(self) -> str:
@@ -417,9 +463,12 @@ class Verifier:
             return "no witness ceremony committed"
         expect([x["party"] for x in got] == w["parties"], "parties differ from the commitment")
         for x in got:
-            expect(x["digits"].isascii() and x["digits"].isdigit()
-                   and len(x["digits"]) >= w["min_digits_per_party"],
-                   f"{x['party']}: digits must be >= {w['min_digits_per_party']} of 0-9")
+            expect(
+                x["digits"].isascii()
+                and x["digits"].isdigit()
+                and len(x["digits"]) >= w["min_digits_per_party"],
+                f"{x['party']}: digits must be >= {w['min_digits_per_party']} of 0-9",
+            )
         return f"{len(got)} parties: " + ", ".join(x["party"] for x in got)
 
     def c_beacon(self) -> str:
@@ -431,18 +480,23 @@ class Verifier:
         rnd = max(1, -(-t // b["period"]) + 1)
         expect(b["round"] == rnd, f"committed round {b['round']} != formula {rnd}")
         expect(got is not None and got["round"] == rnd, "revealed beacon is for another round")
-        expect(re.fullmatch("[0-9a-f]{64}", got["randomness"]) is not None,
-               "randomness is not 64 hex")
+        expect(
+            re.fullmatch("[0-9a-f]{64}", got["randomness"]) is not None, "randomness is not 64 hex"
+        )
         if got["signature"]:
-            expect(hashlib.sha256(bytes.fromhex(got["signature"])).hexdigest()
-                   == got["randomness"], "randomness != SHA-256(signature)")
+            expect(
+                hashlib.sha256(bytes.fromhex(got["signature"])).hexdigest() == got["randomness"],
+                "randomness != SHA-256(signature)",
+            )
             return f"{b['network']} round {rnd}, randomness = SHA-256(signature) (BLS not checked)"
         return f"{b['network']} round {rnd} (no signature given: randomness taken as published)"
 
     def c_seed(self) -> str:
         got = seed_of(self.m, self.doc["manifest_sha256"], self.doc["reveal"])
-        expect(got == self.doc["seed"], f"seed re-derives to {got}, certificate says "
-                                        f"{self.doc['seed']}")
+        expect(
+            got == self.doc["seed"],
+            f"seed re-derives to {got}, certificate says {self.doc['seed']}",
+        )
         return got
 
     def c_stratum(self, s: Mapping[str, Any]) -> str:
@@ -450,16 +504,18 @@ class Verifier:
         plan = self.m["strata"].get(key)
         expect(plan is not None, f"stratum {key} was not committed")
         k, res = plan["k"], plan["reserve"]
-        expect(s["population"] == plan["population"] and s["k"] == k,
-               f"N/k {s['population']}/{s['k']} differ from committed "
-               f"{plan['population']}/{k}")
+        expect(
+            s["population"] == plan["population"] and s["k"] == k,
+            f"N/k {s['population']}/{s['k']} differ from committed {plan['population']}/{k}",
+        )
         top = self.top.get(key, [])
         sel = [[u, t] for t, u in top[:k]]
-        rsv = [[u, t] for t, u in top[k:k + res]]
+        rsv = [[u, t] for t, u in top[k : k + res]]
         for i, (a, b) in enumerate(zip(s["selected"], sel, strict=False)):
             expect(a == b, f"selected[{i}] is {a}, re-derived {b}")
-        expect(len(s["selected"]) == len(sel), f"{len(s['selected'])} selected, re-derived "
-                                               f"{len(sel)}")
+        expect(
+            len(s["selected"]) == len(sel), f"{len(s['selected'])} selected, re-derived {len(sel)}"
+        )
         for i, (a, b) in enumerate(zip(s["reserve"], rsv, strict=False)):
             expect(a == b, f"reserve[{i}] is {a}, re-derived {b}")
         expect(len(s["reserve"]) == len(rsv), "reserve list length differs")
@@ -470,14 +526,17 @@ class Verifier:
     def c_inspector_draw(self) -> str:
         seed, max_load, g = self.doc["seed"], self.p["max_load"], self.m["groups"]["count"]
         claimed = self.doc["inspector_draw"]
-        expect([d["department"] for d in claimed] == [d["department"]
-                                                      for d in self.p["departments"]],
-               "departments differ from the parameters")
+        expect(
+            [d["department"] for d in claimed] == [d["department"] for d in self.p["departments"]],
+            "departments differ from the parameters",
+        )
         for d, req in zip(claimed, self.p["departments"], strict=True):
             dept = req["department"]
-            ranked = sorted([b, H("ISD1:insp|" + seed + "|" + dept + "|" + b)]
-                            for b, (dd, load) in self.inspectors.items()
-                            if dd == dept and load < max_load)
+            ranked = sorted(
+                [b, H("ISD1:insp|" + seed + "|" + dept + "|" + b)]
+                for b, (dd, load) in self.inspectors.items()
+                if dd == dept and load < max_load
+            )
             ranked.sort(key=lambda bt: (bt[1], bt[0]))
             need = g * req["per_group"]
             expect(d["drawn"] == ranked[:need], f"{dept}: drawn list differs from re-derivation")
@@ -493,9 +552,10 @@ class Verifier:
             members: list[str] = []
             for req in self.p["departments"]:
                 n = req["per_group"]
-                members += drawn[req["department"]][i * n:(i + 1) * n]
-            expected.append({"group": f"G{i + 1:0{width}d}", "leader": members[0],
-                             "members": members})
+                members += drawn[req["department"]][i * n : (i + 1) * n]
+            expected.append(
+                {"group": f"G{i + 1:0{width}d}", "leader": members[0], "members": members}
+            )
         got = self.doc["groups"]
         for a, b in zip(got, expected, strict=False):
             expect(a == b, f"group {a.get('group')} is {a}, re-derived {b}")
@@ -511,10 +571,15 @@ class Verifier:
         for b, u in self.coi:
             if b in gi:
                 bad.setdefault(u, set()).add(gi[b])
-        cap = [min(self.p["max_load"] - self.inspectors[m][1] for m in grp["members"])
-               for grp in groups]
-        order = sorted((len(groups) - len(bad.get(u, ())), t, u, s["stratum"])
-                       for s in self.doc["strata"] for u, t in s["selected"])
+        cap = [
+            min(self.p["max_load"] - self.inspectors[m][1] for m in grp["members"])
+            for grp in groups
+        ]
+        order = sorted(
+            (len(groups) - len(bad.get(u, ())), t, u, s["stratum"])
+            for s in self.doc["strata"]
+            for u, t in s["selected"]
+        )
         heap = [(0, i) for i in range(len(groups))]
         count = [0] * len(groups)
         out, failure = [], None
@@ -537,13 +602,17 @@ class Verifier:
                 heapq.heappush(heap, (count[chosen], chosen))
             out.append({"uscc": u, "stratum": stratum, "group": groups[chosen]["group"]})
         status = "failed" if failure else "drawn"
-        expect(self.doc["status"] == status, f"status {self.doc['status']!r}, re-derived "
-                                             f"{status!r}")
+        expect(
+            self.doc["status"] == status, f"status {self.doc['status']!r}, re-derived {status!r}"
+        )
         if failure:
             f = self.doc["failure"]
-            expect(f is not None and f["code"] == failure["code"]
-                   and f["details"]["uscc"] == failure["uscc"],
-                   f"failure differs: re-derived {failure}")
+            expect(
+                f is not None
+                and f["code"] == failure["code"]
+                and f["details"]["uscc"] == failure["uscc"],
+                f"failure differs: re-derived {failure}",
+            )
             expect(self.doc["assignments"] == [], "a failed draw lists assignments")
             return f"draw failed as certified: {failure['code']} at {failure['uscc']}"
         expect(self.doc["failure"] is None, "certificate reports a failure that did not occur")
@@ -554,8 +623,10 @@ class Verifier:
         expect(len(got) == len(out), f"{len(got)} assignments, re-derived {len(out)}")
         for row in got:
             grp = groups[[x["group"] for x in groups].index(row["group"])]
-            expect(not any((m, row["uscc"]) in self.coi for m in grp["members"]),
-                   f"conflict of interest in {row}")
+            expect(
+                not any((m, row["uscc"]) in self.coi for m in grp["members"]),
+                f"conflict of interest in {row}",
+            )
         return f"{len(out)} targets matched, no conflicted pair, loads within {self.p['max_load']}"
 
     def c_loads(self) -> str:
@@ -577,8 +648,9 @@ class Verifier:
         order = [g["group"] for g in self.doc["groups"]]
         assigned = {a["uscc"]: (a["stratum"], a["group"]) for a in self.doc["assignments"]}
         reserve = {s["stratum"]: [u for u, _ in s["reserve"]] for s in self.doc["strata"]}
-        ins_res = {d["department"]: [b for b, _ in d["reserve"]]
-                   for d in self.doc["inspector_draw"]}
+        ins_res = {
+            d["department"]: [b for b, _ in d["reserve"]] for d in self.doc["inspector_draw"]
+        }
         used_e, used_b = set(assigned), {m for ms in groups.values() for m in ms}
 
         def targets(g: str) -> list[str]:
@@ -609,16 +681,23 @@ class Verifier:
                     if not conflict(old, c):
                         pick = (c, old)
                         break
-                    opts = sorted((len(targets(g)), i, g) for i, g in enumerate(order)
-                                  if g != old and not conflict(g, c) and room(g) > 0)
+                    opts = sorted(
+                        (len(targets(g)), i, g)
+                        for i, g in enumerate(order)
+                        if g != old and not conflict(g, c) and room(g) > 0
+                    )
                     if opts:
                         pick = (c, opts[0][2])
                         break
                     skipped.append([c, "no_eligible_group"])
-                expect(pick is not None and [ev["in"], ev["group"]] == list(pick)
-                       and ev["skipped"] == skipped and ev["stratum"] == stratum,
-                       f"event {n}: substitute must be {pick} (next in reserve order), "
-                       f"certificate has {ev['in']}/{ev['group']}")
+                expect(
+                    pick is not None
+                    and [ev["in"], ev["group"]] == list(pick)
+                    and ev["skipped"] == skipped
+                    and ev["stratum"] == stratum,
+                    f"event {n}: substitute must be {pick} (next in reserve order), "
+                    f"certificate has {ev['in']}/{ev['group']}",
+                )
                 assert pick is not None
                 del assigned[ev["out"]]
                 assigned[pick[0]] = (stratum, pick[1])
@@ -641,10 +720,15 @@ class Verifier:
                     else:
                         new = c
                         break
-                expect(new is not None and ev["in"] == new and ev["group"] == g
-                       and ev["skipped"] == skipped and ev["department"] == dept,
-                       f"event {n}: substitute must be {new} (next in {dept} reserve order), "
-                       f"certificate has {ev['in']}")
+                expect(
+                    new is not None
+                    and ev["in"] == new
+                    and ev["group"] == g
+                    and ev["skipped"] == skipped
+                    and ev["department"] == dept,
+                    f"event {n}: substitute must be {new} (next in {dept} reserve order), "
+                    f"certificate has {ev['in']}",
+                )
                 assert new is not None
                 groups[g][groups[g].index(ev["out"])] = new
                 used_b.add(new)
@@ -656,8 +740,12 @@ class Verifier:
         return f"{len(events)} events, hash chain intact, replacements re-derived; {state}"
 
 
-def verify_certificate(doc: Mapping[str, Any], files: Mapping[str, bytes | None],
-                       out: Callable[[str], None] = print, id_check: bool = True) -> Report:
+def verify_certificate(
+    doc: Mapping[str, Any],
+    files: Mapping[str, bytes | None],
+    out: Callable[[str], None] = print,
+    id_check: bool = True,
+) -> Report:
     """Run every check. Inputs: parsed certificate, file name -> bytes (None if missing)."""
     report = Report(out)
     Verifier(doc, files, report, id_check).run()
@@ -675,12 +763,15 @@ def verify_proof(proof: Mapping[str, Any], out: Callable[[str], None] = print) -
         return got
 
     def c_merkle() -> str:
-        root = root_from_path(proof["line"].encode("utf-8"), proof["index"],
-                              proof["tree_size"], proof["audit_path"])
+        root = root_from_path(
+            proof["line"].encode("utf-8"), proof["index"], proof["tree_size"], proof["audit_path"]
+        )
         want = m["files"][proof["file"]]
         expect(proof["tree_size"] == want["lines"], "tree size differs from the commitment")
-        expect(root == want["merkle_root"], f"path leads to {root}, committed root is "
-                                            f"{want['merkle_root']}")
+        expect(
+            root == want["merkle_root"],
+            f"path leads to {root}, committed root is {want['merkle_root']}",
+        )
         expect(proof["line"].split(",", 1)[0] == proof["uscc"], "line is another entity's")
         return f"line {proof['index']} of {proof['file']} is under the committed root"
 
@@ -696,8 +787,12 @@ def verify_proof(proof: Mapping[str, Any], out: Callable[[str], None] = print) -
         stratum = proof["line"].split(",")[1]
         s = proof["stratum"]
         plan = m["strata"][stratum]
-        expect(s["stratum"] == stratum and s["k"] == plan["k"]
-               and s["population"] == plan["population"], "k or N differ from the commitment")
+        expect(
+            s["stratum"] == stratum
+            and s["k"] == plan["k"]
+            and s["population"] == plan["population"],
+            "k or N differ from the commitment",
+        )
         t = H("ISD1:rank|" + proof["seed"] + "|" + stratum + "|" + proof["uscc"])
         expect(t == proof["ticket"], "ticket does not re-derive")
         sel = s["k"] > 0 and (t, proof["uscc"]) <= (s["cutoff_ticket"], s["cutoff_uscc"])
@@ -720,8 +815,10 @@ def main(argv: list[str] | None = None) -> int:
         with open(args[1], "rb") as fh:
             return verify_proof(json.load(fh)).verdict()
     if not 1 <= len(args) <= 2:
-        print("usage: verify.py certificate.json [files_dir] | verify.py --proof proof.json",
-              file=sys.stderr)
+        print(
+            "usage: verify.py certificate.json [files_dir] | verify.py --proof proof.json",
+            file=sys.stderr,
+        )
         return 2
     with open(args[0], "rb") as fh:
         doc = json.load(fh)

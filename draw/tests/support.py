@@ -31,11 +31,14 @@ from draw.records import (
 
 NONCE = "5e" * 32
 SIGNATURE = "a7" * 48
-TASK = TaskInfo("T-2026-001", "T-2026-001-D1", "2026-11-26", "2026-11-26T01:00:00Z",
-                "全部; test")
-QUICKNET = BeaconPlan("drand-quicknet",
-                      "52db9ba70e0cc0f6eaf7803dd07447a1f5477735fd3f661792ba94600c84e971",
-                      1692803367, 3, 1800)
+TASK = TaskInfo("T-2026-001", "T-2026-001-D1", "2026-11-26", "2026-11-26T01:00:00Z", "全部; test")
+QUICKNET = BeaconPlan(
+    "drand-quicknet",
+    "52db9ba70e0cc0f6eaf7803dd07447a1f5477735fd3f661792ba94600c84e971",
+    1692803367,
+    3,
+    1800,
+)
 PLAN = EntropyPlan(("甲", "乙"), 4, QUICKNET)
 COMMITTED_AT = "2026-11-26T01:30:00Z"
 ROUND = 34285012
@@ -69,11 +72,22 @@ def run(
     inspector_exclusions: Sequence[InspectorExclusion] = (),
     task: TaskInfo = TASK,
 ) -> tuple[Commitment, DrawResult]:
-    snap = freeze(task=task, params=p or params(), candidates=candidates,
-                  exclusions=exclusions, inspectors=inspectors,
-                  inspector_exclusions=inspector_exclusions, conflicts=conflicts)
-    com = commit(snap, committed_at=COMMITTED_AT, audit_chain_head="head:" + "0" * 64,
-                 server_nonce_sha256=sha256_hex(NONCE), entropy=PLAN)
+    snap = freeze(
+        task=task,
+        params=p or params(),
+        candidates=candidates,
+        exclusions=exclusions,
+        inspectors=inspectors,
+        inspector_exclusions=inspector_exclusions,
+        conflicts=conflicts,
+    )
+    com = commit(
+        snap,
+        committed_at=COMMITTED_AT,
+        audit_chain_head="head:" + "0" * 64,
+        server_nonce_sha256=sha256_hex(NONCE),
+        entropy=PLAN,
+    )
     return com, draw(com, reveal())
 
 
@@ -85,8 +99,9 @@ def inspectors(per_dept: int, depts: Sequence[str] = ("D1", "D2")) -> list[Inspe
     return [Inspector(f"{d}X{j:03d}", d, j % 3) for d in depts for j in range(per_dept)]
 
 
-def verify_cert(cert: Certificate | dict[str, Any],
-                files: dict[str, bytes | None] | None = None) -> list[str]:
+def verify_cert(
+    cert: Certificate | dict[str, Any], files: dict[str, bytes | None] | None = None
+) -> list[str]:
     """Outputs: names of failed checks (empty = full pass)."""
     if isinstance(cert, Certificate):
         doc: dict[str, Any] = json.loads(cert.json_bytes)

@@ -22,21 +22,31 @@ GRADES = "ABC"
 def scenario(draw: st.DrawFn) -> tuple[list[Candidate], list[Inspector], list[ConflictPair]]:
     n = draw(st.integers(1, 60))
     cands = [
-        Candidate(f"E{i:05d}", draw(st.sampled_from(GRADES)),
-                  ("flagged",) if draw(st.booleans()) else (), draw(st.integers(0, 3)))
+        Candidate(
+            f"E{i:05d}",
+            draw(st.sampled_from(GRADES)),
+            ("flagged",) if draw(st.booleans()) else (),
+            draw(st.integers(0, 3)),
+        )
         for i in range(n)
     ]
-    insp = [Inspector(f"{d}X{j:03d}", d, draw(st.integers(0, 2)))
-            for d in ("D1", "D2") for j in range(draw(st.integers(4, 12)))]
-    coi = [ConflictPair(draw(st.sampled_from(insp)).badge, draw(st.sampled_from(cands)).uscc)
-           for _ in range(draw(st.integers(0, 8)))]
+    insp = [
+        Inspector(f"{d}X{j:03d}", d, draw(st.integers(0, 2)))
+        for d in ("D1", "D2")
+        for j in range(draw(st.integers(4, 12)))
+    ]
+    coi = [
+        ConflictPair(draw(st.sampled_from(insp)).badge, draw(st.sampled_from(cands)).uscc)
+        for _ in range(draw(st.integers(0, 8)))
+    ]
     return cands, insp, coi
 
 
 @settings(max_examples=40, deadline=None)
 @given(scenario(), st.randoms(use_true_random=False))
-def test_row_order_does_not_matter(sc: tuple[list[Candidate], list[Inspector],
-                                             list[ConflictPair]], rnd: random.Random) -> None:
+def test_row_order_does_not_matter(
+    sc: tuple[list[Candidate], list[Inspector], list[ConflictPair]], rnd: random.Random
+) -> None:
     cands, insp, coi = sc
     p = params(max_load=30)
     _, a = run(cands, insp, coi, p)
@@ -51,8 +61,9 @@ def test_row_order_does_not_matter(sc: tuple[list[Candidate], list[Inspector],
 @given(scenario())
 def test_invariants(sc: tuple[list[Candidate], list[Inspector], list[ConflictPair]]) -> None:
     cands, insp, coi = sc
-    p = params(max_load=30, departments=(DepartmentRequirement("D1", 1),
-                                         DepartmentRequirement("D2", 1)))
+    p = params(
+        max_load=30, departments=(DepartmentRequirement("D1", 1), DepartmentRequirement("D2", 1))
+    )
     com, res = run(cands, insp, coi, p)
     cap = {c.uscc: c.inspections_this_year for c in cands}
     for s, plan in zip(res.strata, com.snapshot.strata, strict=True):
@@ -60,8 +71,9 @@ def test_invariants(sc: tuple[list[Candidate], list[Inspector], list[ConflictPai
         n = sum(1 for c in cands if c.grade == s.stratum and c.inspections_this_year < 2)
         assert s.population == n
         q = p.quotas[s.stratum]
-        expected_k = min(n, q.count) if q.count is not None else min(
-            n, -(-n * (q.ratio_bp or 0) // 10000))
+        expected_k = (
+            min(n, q.count) if q.count is not None else min(n, -(-n * (q.ratio_bp or 0) // 10000))
+        )
         assert s.k == expected_k
         assert all(cap[t.uscc] < 2 for t in (*s.selected, *s.reserve))
     if res.status == "drawn":

@@ -41,16 +41,28 @@ VECTORS = Path(__file__).parent / "vectors"
 
 def test_isd1_research_vector() -> None:
     v = json.loads((VECTORS / "isd1-research.json").read_text("utf-8"))
-    ids = {s: [f"SYN0000000000000{s}{i}" for i in range(1, n + 1)]
-           for s, n in v["strata_sizes"].items()}
+    ids = {
+        s: [f"SYN0000000000000{s}{i}" for i in range(1, n + 1)]
+        for s, n in v["strata_sizes"].items()
+    }
     cand = "".join(f"{ln}\n" for ln in sorted(f"{s},{u}" for s, us in ids.items() for u in us))
     assert sha256_hex(cand) == v["candidate_list_sha256"]
     assert sha256_hex(v["manifest_json"]) == v["manifest_sha256"]
     m = json.loads(v["manifest_json"])
     assert canonical_json(m).decode() == v["manifest_json"]
     b = m["beacon"]
-    seed = sha256_hex("|".join(["ISD1:seed", v["manifest_sha256"], b["chain_hash"],
-                                str(b["round"]), v["randomness"], sha256_hex("")]))
+    seed = sha256_hex(
+        "|".join(
+            [
+                "ISD1:seed",
+                v["manifest_sha256"],
+                b["chain_hash"],
+                str(b["round"]),
+                v["randomness"],
+                sha256_hex(""),
+            ]
+        )
+    )
     assert seed == v["seed"]
     for s, expect in v["selection"].items():
         n = len(ids[s])
@@ -68,15 +80,18 @@ def _golden_inputs(v: dict[str, Any]) -> tuple[Any, ...]:
         quotas={k: Quota(**q) for k, q in i["quotas"].items()},
         departments=tuple(DepartmentRequirement(**d) for d in i["departments"]),
         stratify_flags=tuple(i["stratify_flags"]),
-        max_load=i["max_load"], id_check=i["id_check"],
+        max_load=i["max_load"],
+        id_check=i["id_check"],
     )
     cands = [Candidate(c[0], c[1], tuple(c[2]), c[3]) for c in i["candidates"]]
     insp = [Inspector(*x) for x in i["inspectors"]]
     coi = [ConflictPair(*x) for x in i["coi"]]
     beacon = BeaconPlan(**i["beacon"])
-    reveal = EntropyReveal(i["server_nonce"],
-                           tuple(WitnessContribution(*w) for w in i["witness"]),
-                           BeaconValue(**i["beacon_value"]))
+    reveal = EntropyReveal(
+        i["server_nonce"],
+        tuple(WitnessContribution(*w) for w in i["witness"]),
+        BeaconValue(**i["beacon_value"]),
+    )
     return task, p, cands, insp, coi, beacon, reveal
 
 
@@ -86,18 +101,22 @@ def test_suiji_isd1_golden_vector() -> None:
     v = json.loads((VECTORS / "suiji-isd1-v1.json").read_text("utf-8"))
     task, p, cands, insp, coi, beacon, reveal = _golden_inputs(v)
     snap = freeze(task=task, params=p, candidates=cands, inspectors=insp, conflicts=coi)
-    com = commit(snap, committed_at=v["inputs"]["committed_at"],
-                 audit_chain_head=v["inputs"]["audit_chain_head"],
-                 server_nonce_sha256=sha256_hex(reveal.server_nonce),
-                 entropy=EntropyPlan(tuple(w.party for w in reveal.witness), 4, beacon))
+    com = commit(
+        snap,
+        committed_at=v["inputs"]["committed_at"],
+        audit_chain_head=v["inputs"]["audit_chain_head"],
+        server_nonce_sha256=sha256_hex(reveal.server_nonce),
+        entropy=EntropyPlan(tuple(w.party for w in reveal.witness), 4, beacon),
+    )
     out = v["expected"]
     assert {d.name: d.sha256 for d in snap.digests} == out["file_sha256"]
     assert com.manifest_json.decode() == out["manifest_json"]
     assert com.manifest_sha256 == out["manifest_sha256"]
     res = draw(com, reveal)
     assert res.seed == out["seed"]
-    assert {s.stratum: [[t.uscc, t.ticket] for t in s.selected] for s in res.strata} == \
-        out["selected"]
+    assert {s.stratum: [[t.uscc, t.ticket] for t in s.selected] for s in res.strata} == out[
+        "selected"
+    ]
     assert {s.stratum: [t.uscc for t in s.reserve] for s in res.strata} == out["reserve"]
     assert [[g.group_id, *g.members] for g in res.groups] == out["groups"]
     assert [[a.uscc, a.group_id] for a in res.assignments] == out["assignments"]
@@ -116,8 +135,7 @@ def test_identifier_check_characters() -> None:
 
 def test_rfc6962_merkle() -> None:
     assert merkle_root([]) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
-    assert merkle_root([b""]) == \
-        "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d"
+    assert merkle_root([b""]) == "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d"
     lines = [f"line{i}".encode() for i in range(7)]
     root = merkle_root(lines)
     leaves = [leaf_hash(x) for x in lines]

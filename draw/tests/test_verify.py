@@ -15,19 +15,25 @@ from draw.tests.support import entities, inspectors, params, run, verify_cert
 
 
 def _base() -> Certificate:
-    _, result = run(entities(60), inspectors(6), [ConflictPair("D1X000", "E00003")],
-                    params(group_count=3))
+    _, result = run(
+        entities(60), inspectors(6), [ConflictPair("D1X000", "E00003")], params(group_count=3)
+    )
     cert = result.certificate
     first = result.assignments[0]
-    cert = replace_target(cert, uscc=first.uscc, reason="deregistered", detail="注销",
-                          recorded_at="2026-11-27T00:00:00Z")
+    cert = replace_target(
+        cert,
+        uscc=first.uscc,
+        reason="deregistered",
+        detail="注销",
+        recorded_at="2026-11-27T00:00:00Z",
+    )
     member = result.groups[0].members[1]
-    return replace_inspector(cert, badge=member, reason="illness", detail="",
-                             recorded_at="2026-11-27T01:00:00Z")
+    return replace_inspector(
+        cert, badge=member, reason="illness", detail="", recorded_at="2026-11-27T01:00:00Z"
+    )
 
 
 BASE = _base()
-
 
 
 def _doc() -> dict[str, Any]:
@@ -61,8 +67,12 @@ def test_changed_grade_in_candidates_file_moves_stratum() -> None:
     assert data is not None
     assert b"\nE00003,A,A,-,1\n" in data
     files["candidates.csv"] = data.replace(b"\nE00003,A,A,", b"\nE00003,B,B,")
-    assert verify_cert(_doc(), files) == ["file:candidates.csv", "strata_plan", "stratum:A",
-                                          "stratum:B"]
+    assert verify_cert(_doc(), files) == [
+        "file:candidates.csv",
+        "strata_plan",
+        "stratum:A",
+        "stratum:B",
+    ]
 
 
 def test_missing_coi_file() -> None:
@@ -75,8 +85,7 @@ def test_deleted_coi_line_with_forged_digest_breaks_manifest_digest() -> None:
     files = _files()
     files["coi.csv"] = b""
     doc = _doc()
-    doc["manifest"]["files"]["coi.csv"] = {
-        "sha256": hashlib.sha256(b"").hexdigest(), "lines": 0}
+    doc["manifest"]["files"]["coi.csv"] = {"sha256": hashlib.sha256(b"").hexdigest(), "lines": 0}
     assert verify_cert(doc, files) == ["manifest_digest", "events"]
 
 
@@ -87,8 +96,14 @@ def test_reordered_candidates_file() -> None:
     lines = data.split(b"\n")[:-1]
     lines[0], lines[1] = lines[1], lines[0]
     files["candidates.csv"] = b"\n".join(lines) + b"\n"
-    assert verify_cert(_doc(), files) == ["file:candidates.csv", "snapshot:candidates.csv",
-                                          "strata_plan", "stratum:A", "stratum:B", "stratum:C"]
+    assert verify_cert(_doc(), files) == [
+        "file:candidates.csv",
+        "snapshot:candidates.csv",
+        "strata_plan",
+        "stratum:A",
+        "stratum:B",
+        "stratum:C",
+    ]
 
 
 def test_reordered_selected_list() -> None:
@@ -116,8 +131,14 @@ def test_swapped_group_member() -> None:
 def test_wrong_seed() -> None:
     doc = _doc()
     doc["seed"] = "0" * 64
-    assert verify_cert(doc, _files()) == ["seed", "stratum:A", "stratum:B", "stratum:C",
-                                          "inspector_draw", "events"]
+    assert verify_cert(doc, _files()) == [
+        "seed",
+        "stratum:A",
+        "stratum:B",
+        "stratum:C",
+        "inspector_draw",
+        "events",
+    ]
 
 
 def test_wrong_server_nonce() -> None:

@@ -9,8 +9,9 @@ export PYTHONDONTWRITEBYTECODE := 1
 help:
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
 
-install: ## Install Debian packages and pinned Python dependencies into .venv
+install: ## Install Debian packages and pinned Python dependencies into .venv, compile translations
 	@scripts/bootstrap.sh
+	@DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py compilemessages -v0 --ignore=.venv --ignore=var
 
 migrate: install
 	@$(PY) manage.py migrate --noinput -v0

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from django.urls import reverse
 from django.utils import timezone
 
+from django.utils.translation import gettext_noop
+
 from accounts.models import Role, User
 from accounts.scope import Scope
 
@@ -32,16 +34,31 @@ class Workbench:
 
 
 WORKBENCH_TITLES = {
-    Role.REGION_ADMIN: ("系统管理工作台", "管理本级各部门、账号与角色，查看下级情况。"),
-    Role.DEPT_ADMIN: ("部门管理工作台", "管理本部门账号与角色，确认抽查任务派发。"),
-    Role.ORGANIZER: ("抽查组织工作台", "编制年度抽查计划，创建抽查任务，组织随机抽取。"),
-    Role.REVIEWER: ("部门审核工作台", "确认派发、审核检查结果与公示。"),
-    Role.INSPECTOR: ("检查人员工作台", "查看分配给我的检查任务，录入检查结果。"),
+    Role.REGION_ADMIN: (
+        gettext_noop("系统管理工作台"),
+        gettext_noop("管理本级各部门、账号与角色，查看下级情况。"),
+    ),
+    Role.DEPT_ADMIN: (
+        gettext_noop("部门管理工作台"),
+        gettext_noop("管理本部门账号与角色，确认抽查任务派发。"),
+    ),
+    Role.ORGANIZER: (
+        gettext_noop("抽查组织工作台"),
+        gettext_noop("编制年度抽查计划，创建抽查任务，组织随机抽取。"),
+    ),
+    Role.REVIEWER: (gettext_noop("部门审核工作台"), gettext_noop("确认派发、审核检查结果与公示。")),
+    Role.INSPECTOR: (
+        gettext_noop("检查人员工作台"),
+        gettext_noop("查看分配给我的检查任务，录入检查结果。"),
+    ),
     Role.JOINT_OFFICE: (
         "联合抽查办公室工作台",
         "统筹本区划部门联合抽查，督促各部门按时确认与公示。",
     ),
-    Role.SUPERVISOR: ("监督审计工作台", "只读查看本区划及下级的抽查工作和行为日志。"),
+    Role.SUPERVISOR: (
+        gettext_noop("监督审计工作台"),
+        gettext_noop("只读查看本区划及下级的抽查工作和行为日志。"),
+    ),
 }
 
 
@@ -57,7 +74,7 @@ def _locked_accounts(user: User, scope: Scope) -> list[Todo]:
     if locked:
         todos.append(
             Todo(
-                "因多次登录失败被锁定的账号",
+                gettext_noop("因多次登录失败被锁定的账号"),
                 reverse("accounts:user_list") + "?locked=1",
                 locked,
                 "danger",
@@ -65,7 +82,11 @@ def _locked_accounts(user: User, scope: Scope) -> list[Todo]:
         )
     if pending:
         todos.append(
-            Todo("尚未首次登录的账号", reverse("accounts:user_list") + "?never=1", pending)
+            Todo(
+                gettext_noop("尚未首次登录的账号"),
+                reverse("accounts:user_list") + "?never=1",
+                pending,
+            )
         )
     return todos
 
@@ -80,11 +101,15 @@ def _audit_today(user: User, scope: Scope) -> list[Todo]:
     failed = entry_list_visible(
         user=user, action="auth.login_failed", date_from=today, date_to=today
     ).count()
-    todos = [Todo("今日行为日志", reverse("audit:entry_list") + f"?date_from={today}", count)]
+    todos = [
+        Todo(
+            gettext_noop("今日行为日志"), reverse("audit:entry_list") + f"?date_from={today}", count
+        )
+    ]
     if failed:
         todos.append(
             Todo(
-                "今日登录失败",
+                gettext_noop("今日登录失败"),
                 reverse("audit:entry_list") + f"?action=auth.login_failed&date_from={today}",
                 failed,
                 "warn",
@@ -107,7 +132,11 @@ def workbench_for(user: User) -> Workbench:
     scope = Scope.of(user)
     role = primary_role(scope)
     if role is None:
-        return Workbench("", "工作台", "您的账号尚未分配角色，请联系本部门系统管理员。")
+        return Workbench(
+            "",
+            gettext_noop("工作台"),
+            gettext_noop("您的账号尚未分配角色，请联系本部门系统管理员。"),
+        )
     title, intro = WORKBENCH_TITLES[Role(role)]
     todos = [todo for provider in TODO_PROVIDERS for todo in provider(user, scope)]
     return Workbench(role, title, intro, todos)

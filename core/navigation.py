@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 from django.urls import NoReverseMatch, reverse
 
+from django.utils.translation import gettext_noop
+
 from accounts.scope import Scope
 
 
@@ -18,28 +20,33 @@ class NavItem:
 
 
 NAV: list[tuple[str, list[NavItem]]] = [
-    ("工作台", [NavItem("首页", "core:home")]),
+    (gettext_noop("工作台"), [NavItem(gettext_noop("首页"), "core:home")]),
     (
-        "系统管理",
+        gettext_noop("系统管理"),
         [
-            NavItem("用户管理", "accounts:user_list", "user.view"),
-            NavItem("部门", "accounts:department_list", "department.view"),
+            NavItem(gettext_noop("用户管理"), "accounts:user_list", "user.view"),
+            NavItem(gettext_noop("部门"), "accounts:department_list", "department.view"),
         ],
     ),
     (
-        "一单两库",
+        gettext_noop("一单两库"),
         [
-            NavItem("抽查事项清单", "catalog:item_list", "catalog.view"),
-            NavItem("联合抽查事项清单", "catalog:joint_list", "catalog.view"),
-            NavItem("检查对象名录库", "registry:entity_list", "entity.view"),
-            NavItem("执法检查人员名录库", "inspectors:inspector_list", "inspector.view"),
-            NavItem("专家名录库", "inspectors:expert_list", "inspector.view"),
-            NavItem("分类标签库", "registry:tag_list", "entity.view"),
-            NavItem("信用风险分类", "registry:grading_list", "entity.view"),
-            NavItem("法律法规库", "catalog:regulation_list", "catalog.view"),
+            NavItem(gettext_noop("抽查事项清单"), "catalog:item_list", "catalog.view"),
+            NavItem(gettext_noop("联合抽查事项清单"), "catalog:joint_list", "catalog.view"),
+            NavItem(gettext_noop("检查对象名录库"), "registry:entity_list", "entity.view"),
+            NavItem(
+                gettext_noop("执法检查人员名录库"), "inspectors:inspector_list", "inspector.view"
+            ),
+            NavItem(gettext_noop("专家名录库"), "inspectors:expert_list", "inspector.view"),
+            NavItem(gettext_noop("分类标签库"), "registry:tag_list", "entity.view"),
+            NavItem(gettext_noop("信用风险分类"), "registry:grading_list", "entity.view"),
+            NavItem(gettext_noop("法律法规库"), "catalog:regulation_list", "catalog.view"),
         ],
     ),
-    ("全程留痕", [NavItem("行为日志", "audit:entry_list", "audit.view")]),
+    (
+        gettext_noop("全程留痕"),
+        [NavItem(gettext_noop("行为日志"), "audit:entry_list", "audit.view")],
+    ),
 ]
 
 

@@ -109,3 +109,19 @@ def test_prod_settings_refuse_to_start_without_a_secret():
     result = _run_prod(None)
     assert result.returncode != 0
     assert "SUIJI_SECRET_KEY must be set" in result.stderr
+
+
+def test_english_is_available(client, db):
+    response = client.get(reverse("accounts:login"), HTTP_ACCEPT_LANGUAGE="en")
+    body = response.content.decode()
+    assert '<html lang="en">' in body
+    assert "Sign in" in body and "Username" in body
+    chinese = client.get(reverse("accounts:login"), HTTP_ACCEPT_LANGUAGE="zh-CN").content.decode()
+    assert '<html lang="zh-hans">' in chinese and "登录" in chinese
+
+
+def test_language_switch_persists(client, people):
+    client.force_login(people["kc_market_insp"])
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    body = client.get(reverse("core:home")).content.decode()
+    assert "Inspector&#x27;s desk" in body and "My account" in body

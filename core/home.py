@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 
 from django.urls import reverse
 from django.utils import timezone
-
 from django.utils.translation import gettext_noop
 
 from accounts.models import Role, User

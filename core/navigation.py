@@ -6,7 +6,6 @@ Showing an entry is a convenience only: the views behind them check scope again.
 from dataclasses import dataclass
 
 from django.urls import NoReverseMatch, reverse
-
 from django.utils.translation import gettext_noop
 
 from accounts.scope import Scope

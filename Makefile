@@ -4,7 +4,7 @@ PYTEST := $(PY) -m pytest
 export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: help install run migrate demo-data test test-sqlite test-postgres test-draw lint format \
-        typecheck check draw-demo lock clean
+        typecheck check draw-demo bench-draw lock clean
 
 help:
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -46,6 +46,9 @@ test-postgres: install
 
 test-draw: install ## The draw engine alone (no database, no Django)
 	@$(PYTEST) -p no:cacheprovider -p no:django draw
+
+bench-draw: install ## Draw engine benchmark (see docs/performance.md; takes long at full scale)
+	@$(PY) bench/draw_bench.py
 
 test: lint typecheck test-sqlite test-postgres ## Set up and run everything CI runs
 	@echo "==> all checks passed"

@@ -3,15 +3,16 @@ created through the real services so audit entries and validation run as in prod
 
 import pytest
 
-from accounts.models import DepartmentKind, Role
-from accounts.services import department_create, user_create
-from regions.models import Region, RegionLevel
+# Django models are imported inside the fixtures so that the draw engine's tests can run with
+# pytest-django disabled (`make test-draw`: no Django, no database).
 
 PASSWORD = "Test-Passw0rd!x"
 
 
 @pytest.fixture
 def regions(db):
+    from regions.models import Region, RegionLevel
+
     rows = [
         ("13", "河北省", RegionLevel.PROVINCE, None),
         ("1308", "承德市", RegionLevel.CITY, "13"),
@@ -27,6 +28,9 @@ def regions(db):
 
 @pytest.fixture
 def depts(regions):
+    from accounts.models import DepartmentKind
+    from accounts.services import department_create
+
     K = DepartmentKind
     spec = {
         "kc_office": ("130827", "宽城县双随机办", K.LEADING_OFFICE),
@@ -46,6 +50,8 @@ def depts(regions):
 
 @pytest.fixture
 def make_user(depts):
+    from accounts.services import user_create
+
     def make(username, dept_key, *roles, **extra):
         return user_create(
             actor=None,
@@ -63,6 +69,8 @@ def make_user(depts):
 
 @pytest.fixture
 def people(make_user):
+    from accounts.models import Role
+
     R = Role
     return {
         "kc_admin": make_user("kc_admin", "kc_office", R.REGION_ADMIN),

@@ -68,3 +68,48 @@ class ImportJob(models.Model):
             ImportStatus.VALIDATING,
             ImportStatus.COMMITTING,
         }
+
+
+class CalendarDayKind(models.TextChoices):
+    HOLIDAY = "holiday", "放假"
+    WORKDAY = "workday", "上班（调休补班）"
+
+
+class CalendarYear(models.Model):
+    """Whether a year's official holiday schedule (国务院办公厅放假安排) has been entered in full.
+
+    For years the bundled chinesecalendar data covers (2004–2026) this is not needed. For later
+    years, until an administrator marks the year complete, deadlines are computed provisionally
+    (weekends only, plus whatever CalendarDay rows exist) and flagged as provisional.
+    """
+
+    year = models.PositiveSmallIntegerField("年份", primary_key=True)
+    complete = models.BooleanField("放假安排已完整录入", default=False)
+    source = models.CharField("依据（文件名称、文号）", max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = "年度放假安排"
+        verbose_name_plural = "年度放假安排"
+        ordering = ["year"]
+
+    def __str__(self) -> str:
+        return str(self.year)
+
+
+class CalendarDay(models.Model):
+    """An editable exception to the calendar: a holiday or a make-up working day (补班).
+
+    Rows here take precedence over the bundled chinesecalendar data.
+    """
+
+    date = models.DateField("日期", primary_key=True)
+    kind = models.CharField("类型", max_length=8, choices=CalendarDayKind.choices)
+    name = models.CharField("名称", max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = "节假日调整"
+        verbose_name_plural = "节假日调整"
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.get_kind_display()}"

@@ -516,6 +516,7 @@ def conflict_declare(
     """Record that `inspector` must not be drawn for the entity `entity_key` (USCC / 注册号)
     from valid_from through valid_to. Managers of the inspector's department declare; an
     inspector may also declare for themselves (their linked account)."""
+    inspector = Inspector.objects.select_for_update().get(pk=inspector.pk)
     if actor is not None and inspector.user_id == actor.pk and Role.INSPECTOR in actor.role_codes:
         role = "self"
     else:

@@ -15,6 +15,7 @@ from stdnum.iso7064 import mod_11_10
 
 from core.tabular import clean_code
 
+_WHITESPACE = re.compile(r"[\s\u3000]+")
 _CERTIFICATE = re.compile(r"^[0-9A-Z\u4e00-\u9fff()（）〔〕\[\]第号字\-]{4,64}$")
 _MOBILE = re.compile(r"^1[3-9]\d{9}$")
 _LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}(-\d{1,6})?$")
@@ -25,6 +26,8 @@ def normalise_certificate_no(value: Any) -> str:
 
     Two formats occur: the national 14-digit style (region code + year + sequence, e.g.
     13082720190012) and provincial numbers such as 冀执法字第0827001号; both are accepted."""
+    if isinstance(value, str):  # "1308 2720190012.0": spaces first, then the float tail
+        value = _WHITESPACE.sub("", value)
     text = clean_code(value)
     if not text:
         raise ValueError("执法证号不能为空")

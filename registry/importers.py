@@ -453,7 +453,10 @@ class EntityImporter(Importer):
                 code = code[:6] if code[6:] == "000" else code
             if code in L["writable"]:
                 return code
-            if code in L["names"]:
+            if code not in L["names"]:
+                other = Region.objects.filter(code=code).values_list("name", flat=True).first()
+                L["names"][code] = other  # None: unknown (cached for the rest of the file)
+            if L["names"][code]:
                 error("region", f"无权导入“{L['names'][code]}”（{code}）的检查对象")
             else:
                 error("region", f"未知的区划代码“{code}”")

@@ -1,18 +1,15 @@
 """EntityImporter: the legacy .xls fixture, refusal of bad files, idempotent upsert, CLI."""
 
 import datetime as dt
-from io import BytesIO, StringIO
+from io import StringIO
 from pathlib import Path
 
-import pytest
-from django.core.management import call_command
-from django.core.management.base import CommandError
 from openpyxl import Workbook
 
 from audit.models import AuditEntry
 from core.importing import run_import_cli
-from core.models import ImportJob, ImportStatus
-from registry.models import Entity, EntityChange, EntityGrade, EntityTag
+from core.models import ImportStatus
+from registry.models import Entity, EntityChange, EntityGrade
 
 from .conftest import make_reg_no, make_uscc
 
@@ -41,10 +38,7 @@ def test_legacy_xls_imports_codes_dates_and_phones_exactly(people, townships, le
     job, out = run(people["kc_market_admin"], FIXTURES / "legacy_entities.xls")
     assert job.status == ImportStatus.DONE, out
     assert job.report == {"created": 4, "updated": 0, "unchanged": 0}
-    rows = {
-        e.name: e
-        for e in Entity.objects.all()
-    }
+    rows = {e.name: e for e in Entity.objects.all()}
     netbar = rows["宽城县龙须门镇鑫源网吧"]
     assert (netbar.uscc, netbar.reg_no) == ("92130827MA0CK5J79K", "130827600012347")
     assert (netbar.entity_type, netbar.industry_code, netbar.industry_detail) == (
@@ -95,3 +89,68 @@ def test_legacy_xls_imports_codes_dates_and_phones_exactly(people, townships, le
     assert again.report == {"created": 0, "updated": 0, "unchanged": 4}, out
     assert Entity.objects.count() == 4
     assert EntityGrade.objects.count() == 3
+
+
+HEADERS = [
+    "统一社会信用代码",
+    "注册号",
+    "企业名称",
+    "成立日期",
+    "所属区域",
+    "联系电话",
+    "信用等级",
+    "标签",
+]
+
+
+def test_bad_rows_refuse_the_whole_file_with_every_error(people, townships, levels, tags, tmp_path):
+    good = make_uscc(1)
+    bad_check = make_uscc(2)[:17] + ("0" if make_uscc(2)[17] != "0" else "1")
+    dup = make_uscc(3)
+    bad_reg = make_reg_no(9)[:14] + str((int(make_reg_no(9)[14]) + 1) % 10)
+    rows = [
+        [good, "", "宽城县甲商贸有限公司", "2020-01-01", "龙须门镇", "", "A", "食品经营"],
+        [bad_check, "", "宽城县乙商贸有限公司", "2019-02-30", "不存在镇", "", "F", "无此标签"],
+        [dup, "", "宽城县丙商贸有限公司", "", "", "", "", ""],
+        ["", bad_reg, "", "", "", "abc", "", ""],
+        [dup, "", "宽城县丙商贸有限公司（重复）", "", "峪耳崖镇", "", "", ""],
+        [make_uscc(4), "", "兴隆县丁商贸有限公司", "", "130822100", "", "", ""],
+    ]
+    entities, audits = Entity.objects.count(), AuditEntry.objects.count()
+    job, out = run(people["kc_market_admin"], write_xlsx(tmp_path, rows, HEADERS))
+    expected_reg = make_reg_no(9)
+    assert job.status == ImportStatus.INVALID
+    messages = [(e["row"], e["column"], e["message"]) for e in job.errors]
+    assert messages == [
+        (
+            3,
+            "信用等级",
+            "“F”不是河北省企业信用风险分类（A–E 五级）的等级（可填 A、B、C、D、E）",
+        ),
+        (3, "成立日期", "“2019-02-30”不是有效日期（2019年没有2月30日）"),
+        (3, "所属区域", "未知的区域“不存在镇”（请填写本县的乡镇名称或区划代码）"),
+        (3, "标签", "分类标签库中没有标签“无此标签”"),
+        (
+            3,
+            "统一社会信用代码",
+            f"“{bad_check}”校验位错误：第 18 位应为“{make_uscc(2)[17]}”，实际为“{bad_check[17]}”",
+        ),
+        (5, "企业名称", "企业名称不能为空"),
+        (
+            5,
+            "注册号",
+            f"“{rows[3][1]}”校验位错误：第 15 位应为“{expected_reg[14]}”，实际为“{rows[3][1][14]}”",
+        ),
+        (5, "联系电话", "“ABC”不是有效的电话号码（只能包含数字和 - / 、）"),
+        (
+            6,
+            "统一社会信用代码",
+            f"统一社会信用代码“{dup}”与第 4 行重复（第 4 行和第 6 行是同一检查对象，请合并为一行）",
+        ),
+        (7, "所属区域", "无权导入“兴隆镇”（130822100）的检查对象"),
+    ]
+    assert "校验未通过" in out and "第 3 行【统一社会信用代码】" in out
+    assert Entity.objects.count() == entities
+    assert not AuditEntry.objects.filter(object_type="registry.entity").exists()
+    assert AuditEntry.objects.count() == audits + 2  # upload + validate only
+    assert not AuditEntry.objects.filter(action="import.entities.commit").exists()

@@ -6,6 +6,7 @@ selectors (404 outside scope) and the services (403 without inspector.manage the
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.contrib import messages
@@ -117,7 +118,7 @@ def inspector_list(request: AuthedRequest) -> HttpResponse:
             "query": _querystring(request),
             "can_manage": scope.has(MANAGE),
             "today": today,
-            "soon": today + timezone.timedelta(days=selectors.EXPIRING_DAYS),
+            "soon": today + dt.timedelta(days=selectors.EXPIRING_DAYS),
             "statuses": dict(InspectorStatus.choices),
         },
     )

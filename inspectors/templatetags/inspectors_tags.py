@@ -18,7 +18,7 @@ ACTION_LABELS = {
     "expert.create": "登记",
     "expert.update": "修改信息",
 }
-STATUS_BADGES = {
+STATUS_BADGES: dict[str, str] = {
     InspectorStatus.ON_DUTY: "ok",
     InspectorStatus.LEAVE: "warn",
     InspectorStatus.SECONDED: "warn",

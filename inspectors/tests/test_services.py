@@ -2,6 +2,7 @@
 conflicts, account links, and refusals that change nothing."""
 
 import datetime as dt
+from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -197,7 +198,7 @@ def test_status_change_refusals_change_nothing(people, make_inspector):
         InspectorStatusPeriod.objects.values_list("id", "status", "valid_from", "valid_to")
     )
     count = AuditEntry.objects.count()
-    cases = [
+    cases: list[tuple[dict[str, Any], str, str]] = [
         (
             {"status": S.LEAVE, "effective_from": D(2026, 12, 1), "reason": " "},
             "reason",

@@ -1,9 +1,11 @@
 from pathlib import Path
+from typing import cast
 
 from django.core.management.base import BaseCommand, CommandError
 from django.test import RequestFactory
 
 from accounts.models import User
+from core.http import AuthedRequest
 from inspectors.views import inspector_export
 
 
@@ -35,7 +37,7 @@ class Command(BaseCommand):
         # The same code path as the page's export button, so scope and masking are identical.
         request = RequestFactory().get("/inspectors/export.xlsx", query)
         request.user = actor
-        response = inspector_export(request)
+        response = inspector_export(cast(AuthedRequest, request))
         output = Path(options["output"])
         output.write_bytes(response.content)
         self.stdout.write(f"已导出到 {output}\n")

@@ -140,7 +140,7 @@ def demo_hooks_run(stdout) -> None:
     """Load the registries' demo data (each hook is idempotent and runs in its transaction)."""
     import importlib
 
-    departments = {d.name: d for d in Department.objects.filter(region_id__startswith="1308")}
+    departments = {d.name: d for d in Department.objects.filter(region__code__startswith="1308")}
     for dotted in DEMO_HOOKS:
         module_name, func_name = dotted.rsplit(".", 1)
         try:

@@ -1,30 +1,25 @@
 """Suiji verifiable draw engine (algorithm SUIJI-ISD1, docs/draw-spec.md).
 
 Standard library only; no Django. Flow: freeze() -> commit() -> draw() -> certificate,
+(new draws use SUIJI-ISD1.1 = spec v1.1; pass algorithm=ALGORITHM_V1_0 to freeze for 1.0),
 then replace_target() / replace_inspector() / void_draw(). The standalone verifier is
 draw/verify.py; the SQL path for big registries is draw.columnar.
 """
 
-from draw.engine import (
-    beacon_round,
-    commit,
+from draw.certificate import draw, draw_sha256, entity_proof
+from draw.commit import commit
+from draw.events import (
     current_assignments,
     current_groups,
-    derive_seed,
-    draw,
-    draw_sha256,
-    entity_proof,
-    freeze,
-    inspector_ticket,
-    new_server_nonce,
-    quota_k,
-    rank_ticket,
     replace_inspector,
     replace_target,
     void_draw,
 )
+from draw.freeze import freeze
 from draw.records import (
     ALGORITHM_ID,
+    ALGORITHM_V1_0,
+    ALGORITHM_V1_1,
     CERTIFICATE_FORMAT,
     SPEC_VERSION,
     Assignment,
@@ -52,9 +47,19 @@ from draw.records import (
     Ticket,
     WitnessContribution,
 )
+from draw.seed import (
+    beacon_round,
+    derive_seed,
+    inspector_ticket,
+    new_server_nonce,
+    quota_k,
+    rank_ticket,
+)
 
 __all__ = [
     "ALGORITHM_ID",
+    "ALGORITHM_V1_0",
+    "ALGORITHM_V1_1",
     "CERTIFICATE_FORMAT",
     "SPEC_VERSION",
     "Assignment",

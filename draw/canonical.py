@@ -11,10 +11,67 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from draw.records import DrawError
+from draw.records import ALGORITHM_V1_0, MERKLE_CHUNK_LINES, SPEC_VERSIONS, DrawError
+
+CANDIDATES = "candidates.csv"
+EXCLUDED = "excluded.csv"
+INSPECTORS = "inspectors.csv"
+INSPECTOR_EXCLUSIONS = "inspector_exclusions.csv"
+COI = "coi.csv"
+FILE_NAMES = (CANDIDATES, EXCLUDED, INSPECTORS, INSPECTOR_EXCLUSIONS, COI)
+MERKLE_FILES = (CANDIDATES, EXCLUDED)
+CAP_REASON = "yearly_cap"
 
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _USCC_WEIGHTS = tuple(pow(3, i, 31) for i in range(17))
+_USCC_BYTES = USCC_ALPHABET.encode()
+# Maps each USCC character to the base-34 digit of its alphabet index (0-9, a-u) and the
+# five letters outside the alphabet (I O S V Z) to "!", which int() rejects. Because
+# 34 = 3 (mod 31), int(reversed body, 34) = sum(index(c_i) * 3^i) (mod 31): the GB 32100
+# weighted sum in one C call instead of 17 Python steps.
+_USCC_TO_BASE34 = bytes.maketrans(
+    _USCC_BYTES + b"IOSVZ", b"0123456789abcdefghijklmnopqrstu" + b"!!!!!"
+)
+ID_BYTES = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def check_algorithm(algorithm: str) -> str:
+    """Outputs: the spec version of a supported algorithm id; raises DrawError otherwise."""
+    if algorithm not in SPEC_VERSIONS:
+        raise DrawError("bad_parameter", f"unknown algorithm {algorithm!r}")
+    return SPEC_VERSIONS[algorithm]
+
+
+def uscc_valid(uscc: bytes) -> bool:
+    """Outputs: whether an 18-byte id (grammar already checked) has a valid GB 32100 check
+    character. Same result as uscc_check_char(uscc[:17]) == uscc[17], ~3x faster."""
+    try:
+        return _USCC_BYTES[-int(uscc[16::-1].translate(_USCC_TO_BASE34), 34) % 31] == uscc[17]
+    except ValueError:
+        return False
+
+
+def first_bad_id(ids: list[bytes], id_check: str) -> bytes | None:
+    """Outputs: the first id failing `id_check` ("gb32100" or "syntax"), or None.
+
+    Inputs: ids as bytes. Grammar ``[0-9A-Z]{1,32}`` is checked for the whole list at
+    C speed; GB 32100 / MOD 11,10 check characters per id.
+    """
+    if not ids:
+        return None
+    if b"".join(ids).translate(None, ID_BYTES) or min(map(len, ids)) < 1 or max(map(len, ids)) > 32:
+        return next(u for u in ids if not RE_ENTITY.fullmatch(u.decode("utf-8", "replace")))
+    if id_check == "syntax":
+        return None
+    for u in ids:
+        n = len(u)
+        if n == 18:
+            if not uscc_valid(u):
+                return u
+        elif n != 15 or not regno_valid(u.decode()):
+            return u
+    return None
+
 
 RE_ENTITY = re.compile(r"[0-9A-Z]{1,32}")
 RE_BADGE = re.compile(r"[0-9A-Za-z_-]{1,64}")
@@ -95,7 +152,7 @@ def validate_entity_id(uscc: str, id_check: str) -> None:
     if id_check != "gb32100":
         raise DrawError("bad_parameter", f"unknown id_check {id_check!r}")
     if len(uscc) == 18:
-        if any(c not in USCC_ALPHABET for c in uscc) or uscc_check_char(uscc[:17]) != uscc[17]:
+        if not uscc_valid(uscc.encode()):
             raise DrawError("bad_entity_id", f"USCC {uscc} fails the GB 32100 check")
     elif len(uscc) == 15:
         if not regno_valid(uscc):
@@ -177,13 +234,19 @@ class MerkleAccumulator:
 
     def add_leaf(self, h: bytes) -> None:
         """Inputs: a precomputed leaf hash."""
-        size, stack = 1, self._stack
+        self.add_subtree(1, h)
+
+    def add_subtree(self, size: int, h: bytes) -> None:
+        """Inputs: the root of a perfect subtree of `size` (a power of two) leaves. Valid
+        only when the leaves added so far are a multiple of `size` (aligned), which
+        holds when every earlier part was a full window of the same or larger size."""
+        stack, n = self._stack, size
         while stack and stack[-1][0] == size:
             _, left = stack.pop()
             h = node_hash(left, h)
             size *= 2
         stack.append((size, h))
-        self.size += 1
+        self.size += n
 
     def root(self) -> str:
         """Outputs: hex root (SHA-256 of the empty string for an empty tree)."""
@@ -201,6 +264,54 @@ def merkle_root(lines: Iterable[bytes]) -> str:
     for line in lines:
         acc.add(line)
     return acc.root()
+
+
+def perfect_root(leaves: list[bytes]) -> bytes:
+    """Outputs: root of a perfect tree (len(leaves) is a power of two >= 1)."""
+    level = leaves
+    while len(level) > 1:
+        level = [node_hash(level[i], level[i + 1]) for i in range(0, len(level), 2)]
+    return level[0]
+
+
+def file_leaves(data: bytes, algorithm: str) -> list[bytes]:
+    """Outputs: the Merkle leaf hashes of a canonical entity file.
+
+    v1.0 (SUIJI-ISD1): one leaf per line, SHA-256(0x00 || line without LF).
+    v1.1: one leaf per chunk of MERKLE_CHUNK_LINES lines, SHA-256(0x00 || the chunk's
+    exact bytes, every line with its LF); the last chunk may be shorter.
+    """
+    check_algorithm(algorithm)
+    if not data:
+        return []
+    if not data.endswith(b"\n"):
+        raise DrawError("bad_file", "canonical file does not end with LF")
+    lines = data[:-1].split(b"\n")
+    return window_leaves(lines, algorithm)
+
+
+def window_leaves(lines: list[bytes], algorithm: str) -> list[bytes]:
+    """Outputs: leaf hashes of consecutive lines (no LF) starting at a chunk boundary."""
+    if algorithm == ALGORITHM_V1_0:
+        return [hashlib.sha256(b"\x00" + ln).digest() for ln in lines]
+    step = MERKLE_CHUNK_LINES
+    return [
+        hashlib.sha256(b"\x00" + b"\n".join(lines[i : i + step]) + b"\n").digest()
+        for i in range(0, len(lines), step)
+    ]
+
+
+def leaves_root(leaves: Iterable[bytes]) -> str:
+    """Outputs: hex RFC 6962 root over precomputed leaf hashes."""
+    acc = MerkleAccumulator()
+    for h in leaves:
+        acc.add_leaf(h)
+    return acc.root()
+
+
+def file_merkle_root(data: bytes, algorithm: str) -> str:
+    """Outputs: hex Merkle root of a canonical entity file under the given algorithm."""
+    return leaves_root(file_leaves(data, algorithm))
 
 
 def merkle_path(leaves: list[bytes], index: int) -> list[str]:

@@ -11,39 +11,37 @@ not know Django. PostgreSQL needs no extension; psycopg is imported by the calle
 
 from __future__ import annotations
 
+import bisect
 import hashlib
-import io
+import itertools
 import math
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from draw.canonical import (
-    RE_FLAG,
-    RE_GRADE,
-    MerkleAccumulator,
-    check_field,
-    sha256_hex,
-    stratum_key,
-    validate_entity_id,
-)
-from draw.engine import (
     CANDIDATES,
     CAP_REASON,
     EXCLUDED,
     FILE_NAMES,
     INSPECTORS,
-    derive_seed,
-    eligible_pool,
-    file_digest,
-    finish_draw,
-    freeze,
-    plan_groups,
-    plan_strata,
-    to_stratum_result,
+    RE_FLAG,
+    check_field,
 )
+from draw.certificate import finish_draw
+from draw.freeze import eligible_pool, file_digest, freeze, plan_groups, plan_strata
+from draw.parallel import (
+    WINDOW_LINES,
+    ScanContext,
+    combine_scans,
+    ordered,
+    pool,
+    scan_window,
+)
+from draw.rank import to_stratum_result
 from draw.records import (
+    ALGORITHM_ID,
     Commitment,
     ConflictPair,
     DrawError,
@@ -59,6 +57,7 @@ from draw.records import (
     StratumResult,
     TaskInfo,
 )
+from draw.seed import derive_seed
 
 SQLITE_FUNCTION = "isd1_sha256_hex"
 
@@ -155,15 +154,21 @@ def freeze_columnar(
     inspectors: Iterable[Inspector] = (),
     inspector_exclusions: Iterable[InspectorExclusion] = (),
     conflicts: Iterable[ConflictPair] = (),
-    batch: int = 50_000,
+    batch: int = WINDOW_LINES,
+    algorithm: str = ALGORITHM_ID,
 ) -> Snapshot:
     """Freeze straight from the database, streaming rows in entity-id order.
 
     Inputs: connection; source; the same keyword inputs as engine.freeze() except that
         candidates come from the source. Caller exclusions must not also be in the source.
         The caller makes the read consistent (one transaction, REPEATABLE READ in
-        PostgreSQL, or a snapshot table).
+        PostgreSQL, or a snapshot table). For speed the source needs an index on the
+        entity id in byte order (PostgreSQL: ``COLLATE "C"``) and on the filter columns.
     Outputs: Snapshot, byte-identical to engine.freeze() on the same rows.
+
+    The database formats each line (stratum included); Python re-checks every line
+    (grammar, id check characters, order, stratum derivation, cap) in a process pool
+    while the next rows stream in, and hashes the Merkle leaves there too.
     """
     small = freeze(
         task=task,
@@ -173,78 +178,104 @@ def freeze_columnar(
         inspectors=inspectors,
         inspector_exclusions=inspector_exclusions,
         conflicts=conflicts,
+        algorithm=algorithm,
     )
-    cap = params.max_inspections_per_year
-    caller_excl = {
-        ln.split(b",", 1)[0].decode(): ln for ln in small.files[EXCLUDED].split(b"\n") if ln
-    }
-    cand = io.BytesIO()
-    excl = io.BytesIO()
-    cand_merkle, excl_merkle = MerkleAccumulator(), MerkleAccumulator()
-    cand_n = excl_n = 0
-    population: dict[str, int] = {}
-    pending = sorted(caller_excl)
-    pi = 0
-    prev = ""
-    stratify = params.stratify_flags
-    check_ids = params.id_check
-    cur = conn.cursor()
-    cur.execute(
-        f"SELECT {src.uscc}, {src.grade}, {src.flags}, {src.count} FROM {src.relation}"
-        f"{_where(src, '')} ORDER BY {_order_uscc(src)}",
-        src.params,
+    cap = int(params.max_inspections_per_year)
+    caller_lines = small.files[EXCLUDED].split(b"\n")[:-1]
+    caller_ids = sorted(ln.split(b",", 1)[0] for ln in caller_lines)
+    suffix = f",{CAP_REASON},at_or_above_{cap}"
+    stratum = stratum_sql(src, params.stratify_flags)
+    line = (
+        f"({src.uscc}) || ',' || ({stratum}) || ',' || ({src.grade}) || ',' || ({src.flags})"
+        f" || ',' || ({src.count})"
     )
+    expr = f"CASE WHEN ({src.count}) < {cap} THEN {line} ELSE {line} || '{suffix}' END"
+    sql = f"SELECT {expr} FROM {src.relation}{_where(src, '')} ORDER BY {_order_uscc(src)}"
+    ctx = ScanContext(algorithm, params.id_check, params.stratify_flags, cap)
+    capped: list[str] = []
+    digest = hashlib.sha256()
+    windows: list[bytes] = []
 
-    def put_excl(line: bytes) -> None:
-        nonlocal excl_n
-        excl.write(line + b"\n")
-        excl_merkle.add(line)
-        excl_n += 1
+    def blocks() -> Iterator[list[str]]:
+        cur = conn.cursor()
+        if src.dialect == "postgres" and hasattr(cur, "copy"):
+            yield from _copy_blocks(cur, sql, src.params)
+            return
+        cur.execute(sql, src.params)
+        while rows := cur.fetchmany(batch):
+            yield [r[0] for r in rows]
 
-    while True:
-        rows = cur.fetchmany(batch)
-        if not rows:
-            break
-        for uscc, grade, flags, count in rows:
-            if uscc <= prev:
-                raise DrawError("duplicate_entity", f"entity {uscc} repeated or out of order")
-            prev = uscc
-            while pi < len(pending) and pending[pi] < uscc:
-                put_excl(caller_excl[pending[pi]])
-                pi += 1
-            if pi < len(pending) and pending[pi] == uscc:
-                raise DrawError("duplicate_entity", f"entity {uscc} is also a caller exclusion")
-            validate_entity_id(uscc, check_ids)
-            if not RE_GRADE.fullmatch(grade):
-                raise DrawError("bad_field", f"{uscc}: bad grade {grade!r}")
-            stratum = stratum_key(grade, flags, stratify) if stratify else grade
-            line = f"{uscc},{stratum},{grade},{flags},{count}"
-            if count >= cap:
-                put_excl(f"{line},{CAP_REASON},at_or_above_{cap}".encode())
-            else:
-                data = line.encode()
-                cand.write(data + b"\n")
-                cand_merkle.add(data)
-                cand_n += 1
-                population[stratum] = population.get(stratum, 0) + 1
-    while pi < len(pending):
-        put_excl(caller_excl[pending[pi]])
-        pi += 1
+    stream = blocks()
+    first = next(stream, [])
+
+    def tasks() -> Iterator[tuple[bytes, ScanContext, list[bytes]]]:
+        pending: list[str] = []
+        for texts in itertools.chain([first], stream):
+            if None in texts:
+                raise DrawError("bad_field", "a candidate row has a NULL column")
+            if suffix in "\n".join(texts):
+                capped.extend(t for t in texts if t.endswith(suffix))
+                texts = [t for t in texts if not t.endswith(suffix)]
+            pending.extend(texts)
+            while len(pending) >= WINDOW_LINES or (pending and not texts):
+                yield window(pending[:WINDOW_LINES])
+                del pending[:WINDOW_LINES]
+        if pending:
+            yield window(pending)
+
+    def window(lines: list[str]) -> tuple[bytes, ScanContext, list[bytes]]:
+        data = ("\n".join(lines) + "\n").encode("utf-8")
+        digest.update(data)
+        windows.append(data)
+        lo = bisect.bisect_left(caller_ids, lines[0].split(",", 1)[0].encode())
+        hi = bisect.bisect_right(caller_ids, lines[-1].split(",", 1)[0].encode())
+        return data, ctx, caller_ids[lo:hi]
+
+    # One block = the whole result: small, run inline; otherwise hash in a pool.
+    with pool(0 if len(first) < batch else 1 << 62) as ex:
+        results = list(ordered(ex, scan_window, tasks()))
+    n_lines, root, population, error = combine_scans(results, algorithm)
+    if error:
+        raise DrawError(error[0], error[1])
+    cand = b"".join(windows)
+    windows.clear()
+    if capped:
+        data = ("\n".join(capped) + "\n").encode("utf-8")
+        ctx_capped = ScanContext(algorithm, params.id_check, params.stratify_flags, cap, "capped")
+        check = combine_scans([scan_window(data, ctx_capped, caller_ids)], algorithm)[3]
+        if check:
+            raise DrawError(check[0], check[1])
+        caller_lines += data.split(b"\n")[:-1]
+    excl = b"".join(ln + b"\n" for ln in sorted(caller_lines))
     files = dict(small.files)
-    files[CANDIDATES] = cand.getvalue()
-    files[EXCLUDED] = excl.getvalue()
+    files[CANDIDATES] = cand
+    files[EXCLUDED] = excl
     digests = []
     for name in FILE_NAMES:
         if name == CANDIDATES:
-            digests.append(FileDigest(name, sha256_hex(files[name]), cand_n, cand_merkle.root()))
-        elif name == EXCLUDED:
-            digests.append(FileDigest(name, sha256_hex(files[name]), excl_n, excl_merkle.root()))
+            digests.append(FileDigest(name, digest.hexdigest(), n_lines, root))
         else:
-            digests.append(file_digest(name, files[name]))
+            digests.append(file_digest(name, files[name], algorithm))
     strata = plan_strata(population, params)
     eligible = eligible_pool(files[INSPECTORS], params)
     groups = plan_groups(sum(s.k for s in strata), eligible, params)
-    return Snapshot(task, params, files, tuple(digests), strata, groups, eligible)
+    return Snapshot(task, params, files, tuple(digests), strata, groups, eligible, algorithm)
+
+
+def _copy_blocks(cur: Any, sql: str, params: Sequence[Any]) -> Iterator[list[str]]:
+    """PostgreSQL: stream the lines with COPY ... TO STDOUT (text format; a NULL shows as
+    \\N and an escaped character as a backslash, both refused by the line check)."""
+    buf: list[bytes] = []
+    size = 0
+    with cur.copy(f"COPY ({sql}) TO STDOUT", params or None) as copy:
+        for block in copy:
+            buf.append(bytes(block))
+            size += 1
+            if size >= WINDOW_LINES:
+                yield b"".join(buf).decode("utf-8").split("\n")[:-1]
+                buf, size = [], 0
+    if buf:
+        yield b"".join(buf).decode("utf-8").split("\n")[:-1]
 
 
 def _threshold(plan: StratumPlan) -> str | None:

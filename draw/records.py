@@ -12,8 +12,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-ALGORITHM_ID = "SUIJI-ISD1"
-SPEC_VERSION = "1.0"
+ALGORITHM_V1_0 = "SUIJI-ISD1"
+"""Spec 1.0: one RFC 6962 Merkle leaf per line. Still verified and still producible."""
+ALGORITHM_V1_1 = "SUIJI-ISD1.1"
+"""Spec 1.1: one RFC 6962 Merkle leaf per chunk of MERKLE_CHUNK_LINES lines."""
+SPEC_VERSIONS = {ALGORITHM_V1_0: "1.0", ALGORITHM_V1_1: "1.1"}
+ALGORITHM_ID = ALGORITHM_V1_1
+"""The algorithm new draws use by default."""
+SPEC_VERSION = SPEC_VERSIONS[ALGORITHM_ID]
+MERKLE_CHUNK_LINES = 16
+"""v1.1: lines per Merkle leaf (fixed by the spec; a proof shows this many lines)."""
 CERTIFICATE_FORMAT = "suiji-draw-certificate/1"
 
 
@@ -195,6 +203,7 @@ class Snapshot:
     strata: tuple[StratumPlan, ...]
     group_count: int
     pool: Mapping[str, int]
+    algorithm: str = ALGORITHM_ID
 
 
 @dataclass(frozen=True)

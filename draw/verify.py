@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Standalone verifier for Suiji draw certificates (algorithm SUIJI-ISD1 v1.0).
+"""Standalone verifier for Suiji draw certificates (SUIJI-ISD1 v1.0 and SUIJI-ISD1.1 v1.1).
 
 Copy this one file anywhere with Python >= 3.11 and run:
 
@@ -11,25 +11,38 @@ check as 通过 PASS / 失败 FAIL with the reason, and exits 0 only if every ch
 It imports nothing from the draw package: it is a second, independent implementation of
 docs/draw-spec.md. Not checked (needs non-stdlib crypto): the drand BLS signature itself;
 the verifier checks randomness == SHA-256(signature) and the round formula.
+
+The candidates file (millions of lines) is streamed in windows of 65,536 lines and checked
+by a process pool (one process per CPU; SUIJI_VERIFY_WORKERS=1 turns it off): the result
+does not depend on the number of processes.
 """
 
 from __future__ import annotations
 
+import bisect
 import calendar
 import functools
 import hashlib
 import heapq
 import json
+import math
+import multiprocessing
 import os
 import re
 import sys
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import Future, ProcessPoolExecutor
+from pathlib import Path
 from typing import Any
 
 FORMAT = "suiji-draw-certificate/1"
-ALGORITHM = "SUIJI-ISD1"
-VERSION = "1.0"
+V10, V11 = "SUIJI-ISD1", "SUIJI-ISD1.1"
+VERSIONS = {V10: "1.0", V11: "1.1"}
+CHUNK = 16  # v1.1: lines per Merkle leaf
+WINDOW = 65536  # lines per scan window: a power of two and a multiple of CHUNK
+Source = bytes | os.PathLike[str]
 FILES = ("candidates.csv", "excluded.csv", "inspectors.csv", "inspector_exclusions.csv", "coi.csv")
 MERKLE = ("candidates.csv", "excluded.csv")
 ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -113,8 +126,8 @@ class Merkle:
     def __init__(self) -> None:
         self.stack: list[tuple[int, bytes]] = []
 
-    def add(self, line: bytes) -> None:
-        h, size = hashlib.sha256(b"\x00" + line).digest(), 1
+    def add(self, h: bytes, size: int = 1) -> None:
+        """Add a leaf hash, or the root of an aligned perfect subtree of `size` leaves."""
         while self.stack and self.stack[-1][0] == size:
             h = hashlib.sha256(b"\x01" + self.stack.pop()[1] + h).digest()
             size *= 2
@@ -129,12 +142,32 @@ class Merkle:
         return h.hex()
 
 
-def root_from_path(line: bytes, index: int, size: int, path: list[str]) -> str:
-    """RFC 9162 §2.1.3.2 inclusion proof verification."""
+def leaves_of(lines: list[bytes], algorithm: str) -> list[bytes]:
+    """Leaf hashes of consecutive lines (no LF) that start at a leaf boundary.
+    v1.0: SHA-256(0x00 || line). v1.1: SHA-256(0x00 || CHUNK lines, each with its LF)."""
+    if algorithm == V10:
+        return [hashlib.sha256(b"\x00" + ln).digest() for ln in lines]
+    return [
+        hashlib.sha256(b"\x00" + b"\n".join(lines[i : i + CHUNK]) + b"\n").digest()
+        for i in range(0, len(lines), CHUNK)
+    ]
+
+
+def perfect(leaves: list[bytes]) -> bytes:
+    while len(leaves) > 1:
+        leaves = [
+            hashlib.sha256(b"\x01" + leaves[i] + leaves[i + 1]).digest()
+            for i in range(0, len(leaves), 2)
+        ]
+    return leaves[0]
+
+
+def root_from_path(line: bytes, index: int, size: int, path: list[str], leaf: bool = False) -> str:
+    """RFC 9162 §2.1.3.2 inclusion proof verification (line is the leaf hash if leaf)."""
     if index >= size:
         raise Failed("leaf index beyond tree size")
     fn, sn = index, size - 1
-    r = hashlib.sha256(b"\x00" + line).digest()
+    r = line if leaf else hashlib.sha256(b"\x00" + line).digest()
     for p in path:
         sib = bytes.fromhex(p)
         if sn == 0:
@@ -210,28 +243,157 @@ def lines_of(data: bytes) -> Iterator[str]:
         yield raw.decode("utf-8")
 
 
-class TopM:
-    """Exact m smallest (ticket, id) pairs of a stream, in bounded memory."""
+# ------------------------------------------------------------------ streaming and workers
 
-    def __init__(self, m: int) -> None:
-        self.m = m
-        self.items: list[tuple[str, str]] = []
-        self.limit: tuple[str, str] = ("g", "")
 
-    def add(self, ticket: str, ident: str) -> None:
-        if (ticket, ident) < self.limit:
-            self.items.append((ticket, ident))
-            if len(self.items) > 2 * self.m + 4096:
-                self.items.sort()
-                del self.items[self.m :]
-                if self.m:
-                    self.limit = self.items[-1]
-                else:
-                    self.limit = ("", "")
+def read_blocks(src: Source, size: int = 1 << 23) -> Iterator[bytes]:
+    if isinstance(src, bytes):
+        for i in range(0, len(src), size):
+            yield src[i : i + size]
+        return
+    with open(src, "rb") as fh:
+        while block := fh.read(size):
+            yield block
 
-    def result(self) -> list[tuple[str, str]]:
-        self.items.sort()
-        return self.items[: self.m]
+
+class Windows:
+    """Cuts a file into windows of WINDOW whole lines (LF kept), hashing it on the way."""
+
+    def __init__(self, src: Source) -> None:
+        self.src, self.sha, self.lines, self.ends_lf = src, hashlib.sha256(), 0, True
+
+    def __iter__(self) -> Iterator[bytes]:
+        carry: list[bytes] = []
+        rest = b""
+        for block in read_blocks(self.src):
+            self.sha.update(block)
+            parts = (rest + block).split(b"\n")
+            rest = parts.pop()
+            carry += parts
+            while len(carry) >= WINDOW:
+                self.lines += WINDOW
+                yield b"\n".join(carry[:WINDOW]) + b"\n"
+                del carry[:WINDOW]
+        if carry:
+            self.lines += len(carry)
+            yield b"\n".join(carry) + b"\n"
+        self.ends_lf = rest == b""
+
+
+def run_ordered(
+    fn: Callable[..., Any], tasks: Iterable[tuple[Any, ...]], big: bool
+) -> Iterator[Any]:
+    """fn(*task) for each task in order; in a process pool when the input is big."""
+    env = os.environ.get("SUIJI_VERIFY_WORKERS", "")
+    n = int(env) if env.isdigit() else min(os.cpu_count() or 1, 8)
+    if n < 2 or not big:
+        for t in tasks:
+            yield fn(*t)
+        return
+    methods = multiprocessing.get_all_start_methods()
+    ctx = multiprocessing.get_context("fork" if "fork" in methods else methods[0])
+    with ProcessPoolExecutor(max_workers=n, mp_context=ctx) as ex:
+        queue: deque[Future[Any]] = deque()
+        for t in tasks:
+            queue.append(ex.submit(fn, *t))
+            if len(queue) > 2 * n + 2:
+                yield queue.popleft().result()
+        while queue:
+            yield queue.popleft().result()
+
+
+ID_CHARS = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+# 34 = 3 (mod 31), so int(reversed 17-char body in base 34) = sum(index(c_i) * 3^i) (mod 31)
+# when each character is written as the base-34 digit of its alphabet index; the letters
+# outside the alphabet become "!", which int() refuses.
+TO_BASE34 = bytes.maketrans(ALPHABET.encode() + b"IOSVZ", b"0123456789abcdefghijklmnopqrstu!!!!!")
+TAIL = re.compile(f"({STRATUM}),({GRADE}),({FLAGS}),(0|[1-9][0-9]*)".encode())
+EVERYTHING = b"\xff" * 33
+
+
+def id_ok(u: bytes) -> bool:
+    if len(u) == 18:
+        try:
+            return ALPHABET.encode()[-int(u[16::-1].translate(TO_BASE34), 34) % 31] == u[17]
+        except ValueError:
+            return False
+    return uscc_ok(u.decode())
+
+
+def scan_candidates(window: bytes, job: dict[str, Any], forbidden: list[bytes]) -> dict[str, Any]:
+    """Check one window of candidates.csv and compute its tickets and Merkle part.
+
+    Returns lines, first/last id, Merkle subtree root (full window) or leaves, population
+    per stratum, (digest, id) pairs below each stratum's bound, the first error, and the
+    first id that is also in excluded.csv (forbidden = excluded ids in this id range).
+    """
+    lines = window[:-1].split(b"\n")
+    leaves = leaves_of(lines, job["algorithm"])
+    out: dict[str, Any] = {"lines": len(lines), "subtree": None, "leaves": leaves, "error": None}
+    if len(lines) == WINDOW:
+        out["subtree"], out["leaves"] = perfect(leaves), []
+    pairs = [ln.split(b",", 1) for ln in lines]
+    if min(map(len, pairs)) != 2:
+        bad = next(ln for ln, p in zip(lines, pairs, strict=True) if len(p) != 2)
+        return out | {"error": f"malformed line {bad.decode(errors='replace')!r}"}
+    ids = [p[0] for p in pairs]
+    out["first"], out["last"] = ids[0], ids[-1]
+    both = set(forbidden).intersection(ids) if forbidden else set()
+    out["overlap"] = min(both).decode() if both else None
+    if b"".join(ids).translate(None, ID_CHARS) or min(map(len, ids)) < 1 or max(map(len, ids)) > 32:
+        bad = next(
+            ln
+            for ln, u in zip(lines, ids, strict=True)
+            if not re.fullmatch(ID, u.decode(errors="replace"))
+        )
+        return out | {"error": f"malformed line {bad.decode(errors='replace')!r}"}
+    if not all(map(bytes.__lt__, ids, ids[1:])):
+        i = next(i for i in range(1, len(ids)) if ids[i - 1] >= ids[i])
+        return out | {"error": f"not strictly sorted by entity id at {ids[i].decode()}"}
+    if job["id_check"]:
+        bad_id = next((u for u in ids if not id_ok(u)), None)
+        if bad_id is not None:
+            return out | {"error": f"{bad_id.decode()} fails the GB 32100 / MOD 11,10 check"}
+    pop: Counter[bytes] = Counter()
+    for tail, n in Counter(p[1] for p in pairs).items():
+        mt = TAIL.fullmatch(tail)
+        if mt is None:
+            line = next(ln for ln, p in zip(lines, pairs, strict=True) if p[1] == tail)
+            return out | {"error": f"malformed line {line.decode(errors='replace')!r}"}
+        stratum, grade, flags, count = (g.decode() for g in mt.groups())
+        if stratum != stratum_of(grade, flags, job["stratify"]):
+            u = next(p[0] for p in pairs if p[1] == tail).decode()
+            return out | {"error": f"{u}: stratum {stratum} does not follow from grade/flags"}
+        if int(count) >= job["cap"]:
+            u = next(p[0] for p in pairs if p[1] == tail).decode()
+            return out | {"error": f"{u} is at the yearly cap but is a candidate"}
+        pop[mt.group(1)] += n
+    out["population"] = {s.decode(): n for s, n in pop.items()}
+    prefix = hashlib.sha256(b"ISD1:rank|" + job["seed"].encode() + b"|")
+    bounds: dict[bytes, bytes] = job["bounds"]
+    found: dict[bytes, list[tuple[bytes, bytes]]] = {}
+    for uscc, tail in pairs:
+        stratum = tail[: tail.index(b",")]
+        h = prefix.copy()
+        h.update(stratum + b"|" + uscc)
+        d = h.digest()
+        if d < bounds.get(stratum, b""):
+            found.setdefault(stratum, []).append((d, uscc))
+    if job["limit"]:
+        found = {s: heapq.nsmallest(job["limit"], v) for s, v in found.items()}
+    out["found"] = found
+    return out
+
+
+def ticket_bound(population: int, m: int) -> bytes:
+    """A 4-byte bound keeping ~m + 6*sqrt(m) + 64 of `population` uniform tickets."""
+    if m <= 0:
+        return b""
+    want = m + 6 * math.isqrt(m) + 64
+    if want >= population:
+        return EVERYTHING
+    bound = -(-want * (1 << 32) // population)
+    return EVERYTHING if bound >= 1 << 32 else bound.to_bytes(4, "big")
 
 
 # ------------------------------------------------------------------ certificate checks
@@ -241,11 +403,12 @@ class Verifier:
     def __init__(
         self,
         doc: Mapping[str, Any],
-        files: Mapping[str, bytes | None],
+        files: Mapping[str, Source | None],
         report: Report,
         id_check: bool = True,
     ) -> None:
         self.doc, self.files, self.r, self.id_check = doc, files, report, id_check
+        self.scan: dict[str, Any] | None = None
         self.m: Mapping[str, Any] = doc.get("manifest", {})
         self.p: Mapping[str, Any] = self.m.get("parameters", {})
         self.population: dict[str, int] = {}
@@ -278,25 +441,130 @@ class Verifier:
         r.check("loads", self.c_loads)
         r.check("events", self.c_events)
 
-    def data(self, name: str) -> bytes:
+    def source(self, name: str) -> Source:
         d = self.files.get(name)
         if d is None:
             raise Failed(f"file {name} is missing")
         return d
 
+    def data(self, name: str) -> bytes:
+        d = self.source(name)
+        if isinstance(d, bytes):
+            return d
+        with open(d, "rb") as fh:
+            return fh.read()
+
+    def algorithm(self) -> str:
+        alg = self.m.get("algorithm")
+        return alg if alg in VERSIONS else V11
+
+    def candidates_scan(self) -> dict[str, Any]:
+        """One streaming pass over candidates.csv for file:, snapshot: and stratum: checks."""
+        if self.scan is None:
+            self.scan = self._scan()
+        return self.scan
+
+    def _scan(self) -> dict[str, Any]:
+        src = self.source("candidates.csv")
+        try:
+            excluded = sorted(
+                ln.split(b",", 1)[0] for ln in self.data("excluded.csv").split(b"\n") if ln
+            )
+        except Failed:
+            excluded = []
+        want: dict[bytes, int] = {}
+        bounds: dict[bytes, bytes] = {}
+        try:
+            for key, v in self.m["strata"].items():
+                want[key.encode()] = v["k"] + v["reserve"]
+                bounds[key.encode()] = ticket_bound(v["population"], v["k"] + v["reserve"])
+        except (KeyError, TypeError, AttributeError):
+            want, bounds = {}, {}
+        job = {
+            "algorithm": self.algorithm(),
+            "seed": str(self.doc.get("seed", "")),
+            "cap": self.p.get("max_inspections_per_year", 0),
+            "stratify": list(self.p.get("stratify_flags", [])),
+            "id_check": self.id_check and self.p.get("id_check") == "gb32100",
+            "bounds": bounds,
+            "limit": 0,
+        }
+        windows, merkle, error = Windows(src), Merkle(), None
+        pop: Counter[str] = Counter()
+        found: dict[bytes, list[tuple[bytes, bytes]]] = {s: [] for s in bounds}
+        overlap, prev = None, b""
+        sub = WINDOW if job["algorithm"] == V10 else WINDOW // CHUNK
+        size = len(src) if isinstance(src, bytes) else os.path.getsize(src)
+        for r in run_ordered(scan_candidates, self._tasks(windows, job, excluded), size > 1 << 21):
+            if r["subtree"] is not None:
+                merkle.add(r["subtree"], sub)
+            for h in r["leaves"]:
+                merkle.add(h)
+            overlap = overlap or r.get("overlap")
+            if error is not None:
+                continue
+            if r["error"] is not None:
+                error = r["error"]
+                continue
+            if prev and r["first"] <= prev:
+                error = f"not strictly sorted by entity id at {r['first'].decode()}"
+                continue
+            prev = r["last"]
+            pop.update(r["population"])
+            for s, items in r["found"].items():
+                found[s].extend(items)
+        if not windows.ends_lf:
+            error = "file does not end with LF"
+        if error is None:
+            short = [s for s, m in want.items() if len(found[s]) < m and bounds[s] != EVERYTHING]
+            if short:  # fewer than k + reserve below the bound: rank those strata exactly
+                job |= {
+                    "bounds": {s: (EVERYTHING if s in short else b"") for s in bounds},
+                    "limit": max(want[s] for s in short),
+                }
+                again: dict[bytes, list[tuple[bytes, bytes]]] = {s: [] for s in short}
+                for r in run_ordered(scan_candidates, self._tasks(Windows(src), job, []), True):
+                    for s, items in r["found"].items():
+                        again[s].extend(items)
+                found.update(again)
+        top = {
+            s.decode(): [(d.hex(), u.decode()) for d, u in sorted(v)[: want[s]]]
+            for s, v in found.items()
+        }
+        return {
+            "sha256": windows.sha.hexdigest(),
+            "lines": windows.lines,
+            "root": merkle.root(),
+            "error": error,
+            "population": dict(pop),
+            "top": top,
+            "overlap": overlap,
+        }
+
+    @staticmethod
+    def _tasks(
+        windows: Windows, job: dict[str, Any], excluded: list[bytes]
+    ) -> Iterator[tuple[bytes, dict[str, Any], list[bytes]]]:
+        for w in windows:
+            lo = bisect.bisect_left(excluded, w[: w.find(b",")])
+            last = w[w.rfind(b"\n", 0, len(w) - 1) + 1 :]
+            hi = bisect.bisect_right(excluded, last[: last.find(b",")])
+            yield w, job, excluded[lo:hi]
+
     def c_format(self) -> str:
         d = self.doc
         expect(d.get("format") == FORMAT, f"format {d.get('format')!r} is not {FORMAT}")
+        alg = d.get("algorithm")
         expect(
-            d.get("algorithm") == ALGORITHM == self.m.get("algorithm"),
-            f"algorithm {d.get('algorithm')!r} is not {ALGORITHM}",
+            alg in VERSIONS and alg == self.m.get("algorithm"),
+            f"algorithm {alg!r} is not one of {sorted(VERSIONS)}",
         )
         expect(
-            d.get("spec_version") == VERSION == self.m.get("spec_version"),
-            f"spec version {d.get('spec_version')!r} is not {VERSION}",
+            d.get("spec_version") == VERSIONS[alg] == self.m.get("spec_version"),
+            f"spec version {d.get('spec_version')!r} is not {VERSIONS[alg]}",
         )
         return (
-            f"{ALGORITHM} v{VERSION}, draw {self.m.get('draw_id')} of task {self.m.get('task_id')}"
+            f"{alg} v{VERSIONS[alg]}, draw {self.m.get('draw_id')} of task {self.m.get('task_id')}"
         )
 
     def c_manifest(self) -> str:
@@ -313,15 +581,24 @@ class Verifier:
         return f"frozen {self.m['frozen_at']} <= committed {self.m['committed_at']}"
 
     def c_file(self, name: str) -> str:
-        data, want = self.data(name), self.m["files"][name]
-        got = hashlib.sha256(data).hexdigest()
-        expect(got == want["sha256"], f"sha256 {got} != committed {want['sha256']}")
-        expect(data.count(b"\n") == want["lines"], "line count differs from the commitment")
+        want = self.m["files"][name]
+        if name == "candidates.csv":
+            scan = self.candidates_scan()
+            got, lines, root = scan["sha256"], scan["lines"], scan["root"]
+            expect(got == want["sha256"], f"sha256 {got} != committed {want['sha256']}")
+            expect(lines == want["lines"], "line count differs from the commitment")
+            expect(scan["error"] != "file does not end with LF", "file does not end with LF")
+        else:
+            data = self.data(name)
+            got = hashlib.sha256(data).hexdigest()
+            expect(got == want["sha256"], f"sha256 {got} != committed {want['sha256']}")
+            expect(data.count(b"\n") == want["lines"], "line count differs from the commitment")
+            if name in MERKLE:
+                acc = Merkle()
+                for h in leaves_of([ln.encode() for ln in lines_of(data)], self.algorithm()):
+                    acc.add(h)
+                root = acc.root()
         if name in MERKLE:
-            acc = Merkle()
-            for line in lines_of(data):
-                acc.add(line.encode("utf-8"))
-            root = acc.root()
             expect(
                 root == want["merkle_root"],
                 f"Merkle root {root} != committed {want['merkle_root']}",
@@ -342,42 +619,20 @@ class Verifier:
         return rows
 
     def c_candidates(self) -> str:
-        cap, stratify = self.p["max_inspections_per_year"], self.p["stratify_flags"]
-        want = {s: v["k"] + v["reserve"] for s, v in self.m["strata"].items()}
-        seed, pop = self.doc["seed"], self.population
-        tops: dict[str, TopM] = {}
-        prev = ""
-        pattern = LINE_RE["candidates.csv"]
-        for line in lines_of(self.data("candidates.csv")):
-            mt = pattern.fullmatch(line)
-            expect(mt is not None, f"malformed line {line!r}")
-            assert mt is not None
-            uscc, stratum, grade, flags, count = mt.groups()
-            expect(uscc > prev, f"not strictly sorted by entity id at {uscc}")
-            prev = uscc
-            expect(
-                not self.id_check or self.p["id_check"] != "gb32100" or uscc_ok(uscc),
-                f"{uscc} fails the GB 32100 / MOD 11,10 check",
-            )
-            expect(
-                stratum == stratum_of(grade, flags, stratify),
-                f"{uscc}: stratum {stratum} does not follow from grade/flags",
-            )
-            expect(int(count) < cap, f"{uscc} is at the yearly cap but is a candidate")
-            pop[stratum] = pop.get(stratum, 0) + 1
-            top = tops.get(stratum)
-            if top is None:
-                top = tops[stratum] = TopM(want.get(stratum, 0))
-            top.add(H("ISD1:rank|" + seed + "|" + stratum + "|" + uscc), uscc)
-        self.top = {s: t.result() for s, t in tops.items()}
+        scan = self.candidates_scan()
+        if scan["error"] is not None:
+            raise Failed(scan["error"])
+        self.population, self.top = scan["population"], scan["top"]
+        pop = self.population
         return f"{sum(pop.values())} candidates in {len(pop)} strata, none at the cap"
 
     def c_excluded(self) -> str:
         cap = self.p["max_inspections_per_year"]
-        cands = {ln.split(",", 1)[0] for ln in lines_of(self.data("candidates.csv"))}
+        self.source("candidates.csv")
+        both = self.candidates_scan()["overlap"]
+        expect(both is None, f"{both} is both a candidate and excluded")
         rows = self._sorted_unique("excluded.csv", lambda ln: ln.split(",", 1)[0])
         for uscc, stratum, grade, flags, count, reason, _detail in rows:
-            expect(uscc not in cands, f"{uscc} is both a candidate and excluded")
             expect(
                 stratum == stratum_of(grade, flags, self.p["stratify_flags"]),
                 f"{uscc}: stratum does not follow from grade/flags",
@@ -742,11 +997,12 @@ class Verifier:
 
 def verify_certificate(
     doc: Mapping[str, Any],
-    files: Mapping[str, bytes | None],
+    files: Mapping[str, Source | None],
     out: Callable[[str], None] = print,
     id_check: bool = True,
 ) -> Report:
-    """Run every check. Inputs: parsed certificate, file name -> bytes (None if missing)."""
+    """Run every check. Inputs: parsed certificate, file name -> bytes or a path (None if
+    missing)."""
     report = Report(out)
     Verifier(doc, files, report, id_check).run()
     return report
@@ -763,11 +1019,33 @@ def verify_proof(proof: Mapping[str, Any], out: Callable[[str], None] = print) -
         return got
 
     def c_merkle() -> str:
-        root = root_from_path(
-            proof["line"].encode("utf-8"), proof["index"], proof["tree_size"], proof["audit_path"]
-        )
         want = m["files"][proof["file"]]
         expect(proof["tree_size"] == want["lines"], "tree size differs from the commitment")
+        if m.get("algorithm") == V10:
+            expect(proof.get("format") == "suiji-entity-proof/1", "not a v1.0 proof")
+            root = root_from_path(
+                proof["line"].encode("utf-8"), proof["index"], want["lines"], proof["audit_path"]
+            )
+        else:
+            expect(
+                m.get("algorithm") == V11 and proof.get("format") == "suiji-entity-proof/2",
+                f"not a v1.1 proof for algorithm {m.get('algorithm')!r}",
+            )
+            n, chunk, lines = want["lines"], proof["chunk_index"], proof["chunk"]
+            chunks = -(-n // CHUNK)
+            expect(proof["chunks"] == chunks, "chunk count differs from the commitment")
+            expect(0 <= chunk < chunks, "chunk index beyond the tree")
+            expect(
+                len(lines) == min(CHUNK, n - chunk * CHUNK), "chunk has the wrong number of lines"
+            )
+            expect(
+                chunk == proof["index"] // CHUNK and lines[proof["index"] % CHUNK] == proof["line"],
+                "the line is not at its index inside the chunk",
+            )
+            expect(all("\n" not in ln for ln in lines), "a chunk line contains LF")
+            data = "".join(ln + "\n" for ln in lines).encode("utf-8")
+            leaf = hashlib.sha256(b"\x00" + data).digest()
+            root = root_from_path(leaf, chunk, chunks, proof["audit_path"], leaf=True)
         expect(
             root == want["merkle_root"],
             f"path leads to {root}, committed root is {want['merkle_root']}",
@@ -823,14 +1101,10 @@ def main(argv: list[str] | None = None) -> int:
     with open(args[0], "rb") as fh:
         doc = json.load(fh)
     folder = args[1] if len(args) == 2 else os.path.dirname(os.path.abspath(args[0]))
-    files: dict[str, bytes | None] = {}
+    files: dict[str, Source | None] = {}
     for name in FILES:
         path = os.path.join(folder, name)
-        if os.path.exists(path):
-            with open(path, "rb") as fh:
-                files[name] = fh.read()
-        else:
-            files[name] = None
+        files[name] = Path(path) if os.path.exists(path) else None
     with open(args[0], "rb") as fh:
         print(f"证书 certificate: {args[0]}  (sha256 {hashlib.sha256(fh.read()).hexdigest()})")
     return verify_certificate(doc, files, id_check=id_check).verdict()

@@ -10,6 +10,7 @@ from draw import verify
 from draw.canonical import sha256_hex
 from draw.engine import commit, draw, freeze
 from draw.records import (
+    ALGORITHM_ID,
     BeaconPlan,
     BeaconValue,
     Candidate,
@@ -71,6 +72,7 @@ def run(
     exclusions: Sequence[EntityExclusion] = (),
     inspector_exclusions: Sequence[InspectorExclusion] = (),
     task: TaskInfo = TASK,
+    algorithm: str = ALGORITHM_ID,
 ) -> tuple[Commitment, DrawResult]:
     snap = freeze(
         task=task,
@@ -80,6 +82,7 @@ def run(
         inspectors=inspectors,
         inspector_exclusions=inspector_exclusions,
         conflicts=conflicts,
+        algorithm=algorithm,
     )
     com = commit(
         snap,

@@ -1,5 +1,6 @@
 """The standalone verifier passes a genuine certificate and FAILs every kind of tampering,
-naming the exact failing checks."""
+naming the exact failing checks — for both spec versions (v1.0 per-line Merkle leaves,
+v1.1 chunked leaves)."""
 
 from __future__ import annotations
 
@@ -8,15 +9,22 @@ import hashlib
 import json
 from typing import Any
 
+import pytest
+
 from draw.canonical import canonical_json
 from draw.engine import replace_inspector, replace_target
-from draw.records import Certificate, ConflictPair
+from draw.records import ALGORITHM_V1_0, ALGORITHM_V1_1, Certificate, ConflictPair
+from draw.seed import rank_ticket
 from draw.tests.support import entities, inspectors, params, run, verify_cert
 
 
-def _base() -> Certificate:
+def _base(algorithm: str) -> Certificate:
     _, result = run(
-        entities(60), inspectors(6), [ConflictPair("D1X000", "E00003")], params(group_count=3)
+        entities(60),
+        inspectors(6),
+        [ConflictPair("D1X000", "E00003")],
+        params(group_count=3),
+        algorithm=algorithm,
     )
     cert = result.certificate
     first = result.assignments[0]
@@ -33,7 +41,15 @@ def _base() -> Certificate:
     )
 
 
-BASE = _base()
+BASES = {a: _base(a) for a in (ALGORITHM_V1_0, ALGORITHM_V1_1)}
+BASE = BASES[ALGORITHM_V1_1]
+
+
+@pytest.fixture(autouse=True, params=sorted(BASES))
+def _version(request: pytest.FixtureRequest) -> None:
+    """Run every test against a v1.0 and a v1.1 certificate."""
+    global BASE
+    BASE = BASES[request.param]
 
 
 def _doc() -> dict[str, Any]:
@@ -42,6 +58,32 @@ def _doc() -> dict[str, Any]:
 
 def _files() -> dict[str, bytes | None]:
     return dict(BASE.files)
+
+
+def test_versions_differ_only_in_algorithm_and_merkle_roots() -> None:
+    a, b = (json.loads(BASES[v].json_bytes) for v in (ALGORITHM_V1_0, ALGORITHM_V1_1))
+    assert (a["algorithm"], a["spec_version"]) == ("SUIJI-ISD1", "1.0")
+    assert (b["algorithm"], b["spec_version"]) == ("SUIJI-ISD1.1", "1.1")
+    fa, fb = a["manifest"]["files"], b["manifest"]["files"]
+    assert fa["candidates.csv"]["merkle_root"] != fb["candidates.csv"]["merkle_root"]
+    assert fa["candidates.csv"]["sha256"] == fb["candidates.csv"]["sha256"]
+    assert a["reveal"] == b["reveal"]  # the seed differs: it covers the manifest digest
+
+
+def test_v1_certificate_relabelled_as_v1_1_fails() -> None:
+    doc = _doc()
+    other = ALGORITHM_V1_1 if doc["algorithm"] == ALGORITHM_V1_0 else ALGORITHM_V1_0
+    doc["algorithm"] = doc["manifest"]["algorithm"] = other
+    doc["spec_version"] = doc["manifest"]["spec_version"] = {"SUIJI-ISD1": "1.0"}.get(other, "1.1")
+    _rehash_manifest(doc)
+    # The Merkle roots disagree (the leaves are defined differently) and the seed no
+    # longer re-derives (it covers the manifest digest, which covers the algorithm).
+    assert verify_cert(doc, _files()) == [
+        "file:candidates.csv",
+        "file:excluded.csv",
+        "seed",
+        "events",
+    ]
 
 
 def _rehash_manifest(doc: dict[str, Any]) -> None:
@@ -65,8 +107,18 @@ def test_changed_grade_in_candidates_file_moves_stratum() -> None:
     files = _files()
     data = files["candidates.csv"]
     assert data is not None
-    assert b"\nE00003,A,A,-,1\n" in data
-    files["candidates.csv"] = data.replace(b"\nE00003,A,A,", b"\nE00003,B,B,")
+    # An entity on A's published lists whose B ticket also enters B's lists, so both
+    # strata's results change.
+    doc = _doc()
+    st = {s["stratum"]: s for s in doc["strata"]}
+    b_last = (st["B"]["reserve"] or st["B"]["selected"])[-1]
+    uscc = next(
+        u.encode()
+        for u, _ in st["A"]["selected"] + st["A"]["reserve"]
+        if (rank_ticket(doc["seed"], "B", u), u) < (b_last[1], b_last[0])
+    )
+    assert b"\n" + uscc + b",A,A,-," in data
+    files["candidates.csv"] = data.replace(b"\n" + uscc + b",A,A,", b"\n" + uscc + b",B,B,")
     assert verify_cert(_doc(), files) == [
         "file:candidates.csv",
         "strata_plan",
@@ -115,8 +167,8 @@ def test_reordered_selected_list() -> None:
 
 def test_swapped_assignment_groups() -> None:
     doc = _doc()
-    a, b = doc["assignments"][0], doc["assignments"][1]
-    assert a["group"] != b["group"]
+    a = doc["assignments"][0]
+    b = next(x for x in doc["assignments"] if x["group"] != a["group"])
     a["group"], b["group"] = b["group"], a["group"]
     assert verify_cert(doc, _files()) == ["assignments", "events"]
 

@@ -219,7 +219,7 @@ def demo_load(*, departments: dict[str, Department]) -> str:
             number = f"{COUNTY}{year}{digit}{index:03d}"
             inspector = Inspector.objects.filter(certificate_no=number).first()
             if inspector is None:
-                valid_to = dt.date(year + 8, 12, 31)
+                valid_to = dt.date(max(year + 8, today.year + 1), 12, 31)
                 if (abbr, index) in {("sj", 5), ("wl", 6)}:
                     valid_to = today + dt.timedelta(days=12 if abbr == "sj" else 25)
                 elif (abbr, index) == ("wj", 8):
@@ -283,9 +283,14 @@ def _demo_status(abbr: str, index: int, inspector: Inspector, actor: User | None
     plans = {
         ("wl", 5): (S.LEAVE, today - dt.timedelta(days=3), today + dt.timedelta(days=7), "年休假"),
         ("sj", 6): (S.LEAVE, today + dt.timedelta(days=10), today + dt.timedelta(days=20), "婚假"),
-        ("ga", 7): (S.SECONDED, dt.date(2026, 9, 1), None, "借调县委政法委"),
-        ("wj", 6): (S.SECONDED, dt.date(2026, 10, 8), dt.date(2027, 3, 31), "借调市卫健委"),
-        ("xf", 8): (S.RETIRED, dt.date(2026, 7, 1), None, "到龄退休"),
+        ("ga", 7): (S.SECONDED, today - dt.timedelta(days=86), None, "借调县委政法委"),
+        ("wj", 6): (
+            S.SECONDED,
+            today - dt.timedelta(days=49),
+            today + dt.timedelta(days=125),
+            "借调市卫健委",
+        ),
+        ("xf", 8): (S.RETIRED, today - dt.timedelta(days=148), None, "到龄退休"),
         ("sj", 8): (S.LEAVE, today - dt.timedelta(days=1), today + dt.timedelta(days=60), "产假"),
     }
     plan = plans.get((abbr, index))

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 from openpyxl import Workbook, load_workbook
 
 from audit.models import AuditEntry
@@ -104,7 +105,7 @@ def test_messy_file_imports_and_reimport_is_idempotent(tmp_path, people, tags):
     )
     zhao = Inspector.objects.get(certificate_no="冀执法字第0827001号")
     assert zhao.valid_to == dt.date(2025, 12, 31)  # Excel serial 46022
-    assert inspector_status_on(zhao, dt.date.today()) == InspectorStatus.LEAVE
+    assert inspector_status_on(zhao, timezone.localdate()) == InspectorStatus.LEAVE
     assert AuditEntry.objects.filter(action="inspector.create", role="organizer").count() == 3
 
     count = AuditEntry.objects.filter(action__startswith="inspector.").count()
@@ -119,7 +120,7 @@ def test_messy_file_imports_and_reimport_is_idempotent(tmp_path, people, tags):
     assert job.report == {"created": 0, "updated": 2, "unchanged": 1}, out
     li.refresh_from_db()
     assert li.post == "副科长"
-    assert inspector_status_on(wang, dt.date.today()) == InspectorStatus.SECONDED
+    assert inspector_status_on(wang, timezone.localdate()) == InspectorStatus.SECONDED
     # Blank cells keep what is stored.
     assert li.valid_to == dt.date(2026, 12, 15)
     wang.refresh_from_db()
@@ -322,3 +323,12 @@ def test_template_download_lists_the_columns(client, people):
     sheet = load_workbook(BytesIO(response.content)).active
     headers = [c.value for c in next(sheet.iter_rows(max_row=1))]
     assert headers[:5] == ["姓名", "所属部门", "性别", "职务", "执法证号"]
+
+
+def test_upload_page_names_what_is_imported(client, people):
+    # Regression: the framework passes the importer class to templates; Django used to call it
+    # and render "导入" with an empty label.
+    client.force_login(people["kc_market_org"])
+    html = client.get("/imports/inspectors/").content.decode()
+    assert "<h1>导入执法检查人员</h1>" in html
+    assert "<h1>导入专家</h1>" in client.get("/imports/experts/").content.decode()

@@ -5,6 +5,7 @@ from io import BytesIO
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from audit.models import AuditEntry
@@ -37,7 +38,7 @@ def roster(people, depts, tags):
             phone=PHONE,
             id_number=id_number(),
             specialties=[tags["food"]],
-            valid_to=dt.date.today() + dt.timedelta(days=10),
+            valid_to=timezone.localdate() + dt.timedelta(days=10),
         ),
         "li": make("kc_market", "kc_market_org", "13082720190013", "李春生"),
         "town": make("kc_town_market", "town_market_admin", "13082710000001", "镇所人员"),
@@ -101,7 +102,7 @@ def test_list_filters(client, people, roster, tags):
         actor=people["kc_market_org"],
         inspector=roster["li"],
         status=InspectorStatus.LEAVE,
-        effective_from=dt.date.today(),
+        effective_from=timezone.localdate(),
         reason="病假",
     )
     assert names(status="leave") == {"李春生"}
@@ -242,7 +243,7 @@ def test_manager_creates_edits_and_changes_status_through_pages(client, people, 
     assert "department" in response.context["form"].errors
     response = client.post(
         reverse("inspectors:inspector_status", args=[inspector.pk]),
-        {"status": "leave", "effective_from": dt.date.today().isoformat(), "reason": "产假"},
+        {"status": "leave", "effective_from": timezone.localdate().isoformat(), "reason": "产假"},
     )
     assert response.status_code == 302
     page = client.get(reverse("inspectors:inspector_detail", args=[inspector.pk])).content.decode()
@@ -254,7 +255,7 @@ def test_manager_creates_edits_and_changes_status_through_pages(client, people, 
     )
     assert response.status_code == 200
     assert response.context["form"].errors["effective_from"] == [
-        f"生效日期不能早于该人员的首次登记日期 {dt.date.today()}"
+        f"生效日期不能早于该人员的首次登记日期 {timezone.localdate()}"
     ]
 
 

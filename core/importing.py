@@ -124,6 +124,9 @@ class RowRejected(Exception):
 class Importer:
     """Base class. Subclasses set the class attributes and implement parse_row and commit."""
 
+    # Templates receive the class itself: without this Django would call it (and fail silently),
+    # so {{ importer.label }} rendered empty on the upload and job pages.
+    do_not_call_in_templates: ClassVar[bool] = True
     kind: ClassVar[str]
     label: ClassVar[str]  # Chinese name of what is imported, e.g. "检查对象"
     permission: ClassVar[str]  # scope permission needed to import, e.g. "entity.manage"

@@ -607,7 +607,7 @@ def _department_by_name(region_id: str, name: str) -> Department | None:
     if not name:
         return None
     candidates = list(
-        Department.objects.filter(region_id__startswith=region_id[:4]).filter(
+        Department.objects.filter(region__code__startswith=region_id[:4]).filter(
             Q(name=name) | Q(short_name=name)
         )
     )

@@ -3,7 +3,9 @@
     python bench/draw_bench.py [N] [--pg DSN]
 
 Builds a synthetic registry of N entities (skewed grades, 150 counties, 40 industries) in
-SQLite (and PostgreSQL with --pg), then measures:
+SQLite, with an index on the filter columns (the platform has them); with --pg DSN it
+loads the same rows into PostgreSQL (uscc ``COLLATE "C"`` primary key, same index) and
+measures there instead. Then it measures:
   floor    hashing the eligible rows' tickets with hashlib in a Python loop;
   (a)      filtered draw (5 industries x 20 counties, grades A 2% .. E 20%): ranking vs a
            bare hash-and-rank SQL query, and end to end (freeze, commit, draw, certificate);
@@ -56,9 +58,45 @@ def emit(**kw: Any) -> None:
     print(json.dumps(kw, ensure_ascii=False), flush=True)
 
 
+def index_sqlite(path: str) -> None:
+    conn = sqlite3.connect(path)
+    t = time.perf_counter()
+    conn.execute("CREATE INDEX IF NOT EXISTS ent_filter ON ent (industry, county)")
+    conn.execute("ANALYZE")
+    conn.commit()
+    conn.close()
+    emit(step="index_sqlite", seconds=round(time.perf_counter() - t, 1))
+
+
+def build_pg(dsn: str, sqlite_path: str, n: int) -> Any:
+    import psycopg
+
+    conn = psycopg.connect(dsn, autocommit=True)
+    have = conn.execute("SELECT to_regclass('ent') IS NOT NULL").fetchone()
+    if have and have[0] and conn.execute("SELECT count(*) FROM ent").fetchone() == (n,):
+        return conn
+    t = time.perf_counter()
+    conn.execute("DROP TABLE IF EXISTS ent")
+    conn.execute(
+        'CREATE TABLE ent (uscc text COLLATE "C" PRIMARY KEY, grade text NOT NULL, flags text '
+        "NOT NULL, inspections_this_year integer NOT NULL, county text NOT NULL, "
+        "industry text NOT NULL)"
+    )
+    src = sqlite3.connect(sqlite_path)
+    cur = src.execute("SELECT * FROM ent ORDER BY uscc")
+    with conn.cursor().copy("COPY ent FROM STDIN") as copy:
+        while rows := cur.fetchmany(100_000):
+            copy.write("".join("\t".join(map(str, r)) + "\n" for r in rows))
+    conn.execute("CREATE INDEX ent_filter ON ent (industry, county)")
+    conn.execute("VACUUM ANALYZE ent")
+    emit(step="build_pg", rows=n, seconds=round(time.perf_counter() - t, 1))
+    return conn
+
+
 def build_sqlite(n: int) -> str:
     path = os.path.join(OUT, f"registry_{n}.db")
     if os.path.exists(path):
+        index_sqlite(path)
         return path
     rng = random.Random(1)
     conn = sqlite3.connect(path + ".tmp")
@@ -93,6 +131,7 @@ def build_sqlite(n: int) -> str:
     conn.close()
     os.rename(path + ".tmp", path)
     emit(step="build_sqlite", rows=n, seconds=round(time.perf_counter() - t, 1))
+    index_sqlite(path)
     return path
 
 
@@ -110,7 +149,8 @@ def params(ratios: dict[str, int], max_load: int) -> DrawParams:
 
 
 def floor_seconds(conn: Any, where: str, args: tuple[Any, ...]) -> tuple[float, int]:
-    """Hash every eligible row's ticket string with hashlib (rows fetched first, untimed)."""
+    """Hash every eligible row's ticket string with hashlib (rows fetched first, untimed;
+    always from SQLite, the same rows as in PostgreSQL)."""
     rows = conn.execute(
         f"SELECT grade, uscc FROM ent WHERE inspections_this_year < 2 {where}", args
     ).fetchall()
@@ -123,7 +163,7 @@ def floor_seconds(conn: Any, where: str, args: tuple[Any, ...]) -> tuple[float, 
 
 def run_draw(
     conn: Any, src: ColumnarSource, p: DrawParams, label: str, insp: list[Inspector]
-) -> tuple[float, str]:
+) -> tuple[float, str, float]:
     task = TaskInfo(
         f"BENCH-{label}",
         f"BENCH-{label}-D1",
@@ -154,6 +194,8 @@ def run_draw(
     t3 = time.perf_counter()
     path = save_certificate(res.certificate, os.path.join(OUT, f"cert-{label}"))
     t4 = time.perf_counter()
+    if src.dialect == "postgres":
+        conn.rollback()
     emit(
         step=f"draw_{label}",
         status=res.status,
@@ -164,41 +206,69 @@ def run_draw(
         certificate=round(t4 - t3, 2),
         end_to_end=round(t4 - t0, 2),
     )
-    return t3 - t2, path
+    return t3 - t2, path, t4 - t0
 
 
 def bare_rank(conn: Any, src: ColumnarSource, p: DrawParams) -> float:
     """Bare hash-and-rank: window query returning the top k per grade, same engine."""
-    ticket = hash_sql(src, f"'ISD1:rank|' || ? || '|' || ({stratum_sql(src, ())}) || '|' || uscc")
+    ph = src.ph()
+    ticket = hash_sql(
+        src, f"'ISD1:rank|' || {ph} || '|' || ({stratum_sql(src, ())}) || '|' || uscc"
+    )
     cases = " ".join(f"WHEN '{g}' THEN {k}" for g, k in p.quotas_k.items())  # type: ignore
     sql = (
         f"SELECT grade, uscc FROM (SELECT grade, uscc, row_number() OVER (PARTITION BY grade "
         f"ORDER BY {ticket}) AS rn FROM ent WHERE inspections_this_year < 2 "
-        f"{('AND ' + src.where) if src.where else ''}) WHERE rn <= CASE grade {cases} END"
+        f"{('AND ' + src.where) if src.where else ''}) AS r WHERE rn <= CASE grade {cases} END"
     )
     t = time.perf_counter()
-    conn.execute(sql, ("ab" * 32, *src.params)).fetchall()
-    return time.perf_counter() - t
+    cur = conn.cursor()
+    cur.execute(sql, ("ab" * 32, *src.params))
+    cur.fetchall()
+    took = time.perf_counter() - t
+    if src.dialect == "postgres":
+        conn.rollback()
+    return took
+
+
+def rss_mb(who: int) -> int:
+    return round(resource.getrusage(who).ru_maxrss / 1024)
 
 
 def main() -> None:
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000_000
+    args = sys.argv[1:]
+    dsn = ""
+    if "--pg" in args:
+        dsn = args[args.index("--pg") + 1]
+        del args[args.index("--pg") : args.index("--pg") + 2]
+    n = int(args[0]) if args else 10_000_000
     os.makedirs(OUT, exist_ok=True)
-    conn = sqlite3.connect(build_sqlite(n))
-    register_sqlite(conn)
+    path = build_sqlite(n)
+    lite = sqlite3.connect(path)
+    engine = "postgres" if dsn else "sqlite"
+    if dsn:
+        pg = build_pg(dsn, path, n)
+        pg.autocommit = False
+        conn: Any = pg
+    else:
+        conn = lite
+        register_sqlite(conn)
+    emit(step="engine", engine=engine, workers=os.environ.get("SUIJI_DRAW_WORKERS", "auto"))
+    ph = "?" if engine == "sqlite" else "%s"
 
     # (a) filtered draw
     inds = tuple(f"I{i:02d}" for i in range(5))
     cnts = tuple(f"{130100 + i:06d}" for i in range(20))
-    where = f"industry IN ({','.join('?' * 5)}) AND county IN ({','.join('?' * 20)})"
-    src = ColumnarSource("ent", where=where, params=inds + cnts)
+    where_lite = f"industry IN ({','.join('?' * 5)}) AND county IN ({','.join('?' * 20)})"
+    where = where_lite.replace("?", ph)
+    src = ColumnarSource("ent", dialect=engine, where=where, params=inds + cnts)
     pa = params({"A": 200, "B": 500, "C": 1000, "D": 1500, "E": 2000}, 400)
-    fl, rows = floor_seconds(conn, "AND " + where, inds + cnts)
+    fl, rows = floor_seconds(lite, "AND " + where_lite, inds + cnts)
     emit(step="floor_filtered", rows=rows, seconds=round(fl, 3))
-    draw_s, _ = run_draw(conn, src, pa, "filtered", inspectors(200))
+    draw_s, _, e2e_a = run_draw(conn, src, pa, f"{engine}-filtered", inspectors(200))
     pop: dict[str, int] = dict(
-        conn.execute(
-            f"SELECT grade, count(*) FROM ent WHERE inspections_this_year < 2 AND {where} "
+        lite.execute(
+            f"SELECT grade, count(*) FROM ent WHERE inspections_this_year < 2 AND {where_lite} "
             "GROUP BY grade",
             inds + cnts,
         ).fetchall()
@@ -218,22 +288,23 @@ def main() -> None:
         bare=round(bare, 3),
         ratio=round(draw_s / bare, 2),
         draw_over_floor=round(draw_s / fl, 2),
+        e2e_over_floor=round(e2e_a / fl, 2),
     )
 
     # (b) province-wide
-    src_all = ColumnarSource("ent")
-    fl_all, rows_all = floor_seconds(conn, "", ())
+    src_all = ColumnarSource("ent", dialect=engine)
+    fl_all, rows_all = floor_seconds(lite, "", ())
     emit(step="floor_province", rows=rows_all, seconds=round(fl_all, 2))
     pb = params({g: 300 for g in "ABCDE"}, 200)
     t = time.perf_counter()
-    _, path = run_draw(conn, src_all, pb, "province", inspectors(2000))
+    _, path, _ = run_draw(conn, src_all, pb, f"{engine}-province", inspectors(2000))
     e2e = time.perf_counter() - t
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     emit(
         step="province_e2e",
         seconds=round(e2e, 1),
         over_floor=round(e2e / fl_all, 2),
-        peak_rss_mb=round(rss),
+        peak_rss_mb=rss_mb(resource.RUSAGE_SELF),
+        peak_rss_worker_mb=rss_mb(resource.RUSAGE_CHILDREN),
     )
 
     # (c) standalone verifier

@@ -39,7 +39,7 @@ from draw.parallel import (
     pool,
     scan_window,
 )
-from draw.rank import to_stratum_result
+from draw.rank import rank_file, to_stratum_result
 from draw.records import (
     ALGORITHM_ID,
     Commitment,
@@ -354,17 +354,31 @@ def _rank_one(
 
 
 def draw_columnar(
-    commitment: Commitment, reveal: EntropyReveal, conn: Connection, src: ColumnarSource
+    commitment: Commitment,
+    reveal: EntropyReveal,
+    conn: Connection,
+    src: ColumnarSource,
+    *,
+    rank_in: str = "auto",
 ) -> DrawResult:
-    """draw() with the ranking done in the database. The source must hold exactly the
-    frozen rows (same transaction or a snapshot table); the verifier re-derives the
-    result from the frozen file, so any drift shows as FAIL.
+    """draw() with the ranking done in the database or on the frozen file.
 
+    rank_in: "database" (tickets computed by SQL; the source must hold exactly the frozen
+        rows: same transaction or a snapshot table), "file" (the frozen candidates.csv,
+        hashed by a process pool), or "auto": PostgreSQL ranks in the database (C sha256,
+        parallel workers); SQLite ranks the file, because its hash is a Python callback
+        on one core. Either way the verifier re-derives the result from the frozen file,
+        so any drift shows as FAIL.
     Outputs: DrawResult identical to engine.draw() on the same commitment and reveal.
     """
+    if rank_in not in ("auto", "database", "file"):
+        raise DrawError("bad_parameter", f"unknown rank_in {rank_in!r}")
     seed = derive_seed(commitment, reveal)
     snap = commitment.snapshot
-    strata = rank_columnar(conn, src, seed, snap.strata, snap.params)
+    if rank_in == "database" or (rank_in == "auto" and src.dialect == "postgres"):
+        strata = rank_columnar(conn, src, seed, snap.strata, snap.params)
+    else:
+        strata = rank_file(seed, snap.files[CANDIDATES], snap.strata)
     return finish_draw(commitment, reveal, seed, strata)
 
 

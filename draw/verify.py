@@ -876,8 +876,9 @@ class Verifier:
         for a, want in zip(got, out, strict=False):
             expect(a == want, f"assignment {a} differs from re-derived {want}")
         expect(len(got) == len(out), f"{len(got)} assignments, re-derived {len(out)}")
+        by_id = {x["group"]: x for x in groups}
         for row in got:
-            grp = groups[[x["group"] for x in groups].index(row["group"])]
+            grp = by_id[row["group"]]
             expect(
                 not any((m, row["uscc"]) in self.coi for m in grp["members"]),
                 f"conflict of interest in {row}",

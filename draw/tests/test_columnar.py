@@ -86,8 +86,10 @@ def _check(conn: Any, src: ColumnarSource) -> None:
         server_nonce_sha256=sha256_hex(NONCE),
         entropy=PLAN,
     )
-    a, b = draw(com, reveal()), draw_columnar(com, reveal(), conn, src)
-    assert a.certificate.json_bytes == b.certificate.json_bytes
+    a = draw(com, reveal())
+    for rank_in in ("database", "file", "auto"):
+        b = draw_columnar(com, reveal(), conn, src, rank_in=rank_in)
+        assert a.certificate.json_bytes == b.certificate.json_bytes
     assert a.status == "drawn"
 
 

@@ -21,6 +21,8 @@ from draw.canonical import (
 )
 from draw.engine import rank_stratum
 from draw.records import (
+    ALGORITHM_V1_0,
+    ALGORITHM_V1_1,
     BeaconPlan,
     BeaconValue,
     Candidate,
@@ -95,12 +97,23 @@ def _golden_inputs(v: dict[str, Any]) -> tuple[Any, ...]:
     return task, p, cands, insp, coi, beacon, reveal
 
 
-def test_suiji_isd1_golden_vector() -> None:
+@pytest.mark.parametrize(
+    ("algorithm", "vector"),
+    [(ALGORITHM_V1_0, "suiji-isd1-v1.json"), (ALGORITHM_V1_1, "suiji-isd1-v1.1.json")],
+)
+def test_suiji_isd1_golden_vector(algorithm: str, vector: str) -> None:
     from draw.engine import commit, draw, freeze
 
-    v = json.loads((VECTORS / "suiji-isd1-v1.json").read_text("utf-8"))
+    v = json.loads((VECTORS / vector).read_text("utf-8"))
     task, p, cands, insp, coi, beacon, reveal = _golden_inputs(v)
-    snap = freeze(task=task, params=p, candidates=cands, inspectors=insp, conflicts=coi)
+    snap = freeze(
+        task=task,
+        params=p,
+        candidates=cands,
+        inspectors=insp,
+        conflicts=coi,
+        algorithm=algorithm,
+    )
     com = commit(
         snap,
         committed_at=v["inputs"]["committed_at"],
@@ -121,6 +134,17 @@ def test_suiji_isd1_golden_vector() -> None:
     assert [[g.group_id, *g.members] for g in res.groups] == out["groups"]
     assert [[a.uscc, a.group_id] for a in res.assignments] == out["assignments"]
     assert sha256_hex(res.certificate.json_bytes) == out["certificate_sha256"]
+    roots = {d.name: d.merkle_root for d in snap.digests if d.merkle_root}
+    assert roots == {
+        n: f["merkle_root"] for n, f in com.manifest["files"].items() if "merkle_root" in f
+    }
+    lines: list[str] = []
+    assert (
+        verify.verify_certificate(
+            json.loads(res.certificate.json_bytes), dict(res.certificate.files), out=lines.append
+        ).failed
+        == []
+    )
 
 
 def test_identifier_check_characters() -> None:

@@ -163,6 +163,10 @@ class Entity(models.Model):
             models.Index(fields=["status"], name="entity_status_idx"),
             models.Index(fields=["entity_type"], name="entity_type_idx"),
             models.Index(fields=["name"], name="entity_name_idx"),
+            # plain indexes beside the partial unique ones: SQLite cannot prove that
+            # uscc = '…' implies uscc <> '' and so never uses a partial index for lookups
+            models.Index(fields=["uscc"], name="entity_uscc_idx"),
+            models.Index(fields=["reg_no"], name="entity_reg_no_idx"),
         ]
 
     def __str__(self) -> str:

@@ -27,7 +27,7 @@ def test_valid_usccs(value):
 
 
 @pytest.mark.parametrize(
-    "value, message",
+    ("value", "message"),
     [
         (
             "91110000600037341X",

@@ -87,6 +87,10 @@ class ColumnarSource:
             draw date, the canonical flags text ("-" or "a+b", sorted) and the number of
             inspections this year.
         where: the filter as an SQL predicate ("" = none); params: its bound values.
+        selective: whether `where` keeps a small part of the relation. None = yes when
+            `where` is set. SQLite otherwise walks the entity-id index to avoid a sort and
+            reads every row; a selective freeze sorts the filtered rows instead, so the
+            filter's own index is used.
     """
 
     relation: str
@@ -97,6 +101,7 @@ class ColumnarSource:
     count: str = "inspections_this_year"
     where: str = ""
     params: tuple[Any, ...] = ()
+    selective: bool | None = None
 
     def ph(self) -> str:
         """Outputs: the placeholder of the dialect."""
@@ -141,7 +146,11 @@ def _where(src: ColumnarSource, extra: str) -> str:
 
 def _order_uscc(src: ColumnarSource) -> str:
     # Byte order, whatever the database collation (spec: lines sorted by UTF-8 bytes).
-    return f"({src.uscc})" + (' COLLATE "C"' if src.dialect == "postgres" else "")
+    if src.dialect == "postgres":
+        return f'({src.uscc}) COLLATE "C"'
+    selective = bool(src.where) if src.selective is None else src.selective
+    # "+x" is SQLite's idiom for "do not satisfy this term from an index".
+    return f"+({src.uscc})" if selective else f"({src.uscc})"
 
 
 def freeze_columnar(

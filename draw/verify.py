@@ -42,6 +42,7 @@ V10, V11 = "SUIJI-ISD1", "SUIJI-ISD1.1"
 VERSIONS = {V10: "1.0", V11: "1.1"}
 CHUNK = 16  # v1.1: lines per Merkle leaf
 WINDOW = 65536  # lines per scan window: a power of two and a multiple of CHUNK
+PARALLEL_MIN_BYTES = 1 << 21  # smaller candidate files are checked in this process
 Source = bytes | os.PathLike[str]
 FILES = ("candidates.csv", "excluded.csv", "inspectors.csv", "inspector_exclusions.csv", "coi.csv")
 MERKLE = ("candidates.csv", "excluded.csv")
@@ -495,7 +496,8 @@ class Verifier:
         overlap, prev = None, b""
         sub = WINDOW if job["algorithm"] == V10 else WINDOW // CHUNK
         size = len(src) if isinstance(src, bytes) else os.path.getsize(src)
-        for r in run_ordered(scan_candidates, self._tasks(windows, job, excluded), size > 1 << 21):
+        big = size > PARALLEL_MIN_BYTES
+        for r in run_ordered(scan_candidates, self._tasks(windows, job, excluded), big):
             if r["subtree"] is not None:
                 merkle.add(r["subtree"], sub)
             for h in r["leaves"]:
@@ -523,7 +525,7 @@ class Verifier:
                     "limit": max(want[s] for s in short),
                 }
                 again: dict[bytes, list[tuple[bytes, bytes]]] = {s: [] for s in short}
-                for r in run_ordered(scan_candidates, self._tasks(Windows(src), job, []), True):
+                for r in run_ordered(scan_candidates, self._tasks(Windows(src), job, []), big):
                     for s, items in r["found"].items():
                         again[s].extend(items)
                 found.update(again)
@@ -554,7 +556,7 @@ class Verifier:
     def c_format(self) -> str:
         d = self.doc
         expect(d.get("format") == FORMAT, f"format {d.get('format')!r} is not {FORMAT}")
-        alg = d.get("algorithm")
+        alg = str(d.get("algorithm"))
         expect(
             alg in VERSIONS and alg == self.m.get("algorithm"),
             f"algorithm {alg!r} is not one of {sorted(VERSIONS)}",

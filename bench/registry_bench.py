@@ -39,7 +39,23 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 
 TOWNSHIPS = [(f"130827{100 + i}", f"测试{i}镇") for i in range(20)]
-TRADES = "鑫源 宏达 兴旺 龙腾 金鼎 顺发 福满 华盛 瑞丰 恒通 永盛 万家 德润 嘉和 盛世".split()
+TRADES = [
+    "鑫源",
+    "宏达",
+    "兴旺",
+    "龙腾",
+    "金鼎",
+    "顺发",
+    "福满",
+    "华盛",
+    "瑞丰",
+    "恒通",
+    "永盛",
+    "万家",
+    "德润",
+    "嘉和",
+    "盛世",
+]
 SUFFIXES = ["网吧", "歌厅", "宾馆", "饭店", "超市", "汽车修理部", "商贸有限公司", "建材有限公司"]
 GRADES = ["A"] * 30 + ["B"] * 40 + ["C"] * 20 + ["D"] * 7 + ["E"] * 3
 HEADERS = [

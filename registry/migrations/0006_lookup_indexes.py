@@ -4,20 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('regions', '0001_initial'),
-        ('registry', '0005_prefix_indexes'),
+        ("accounts", "0001_initial"),
+        ("regions", "0001_initial"),
+        ("registry", "0005_prefix_indexes"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='entity',
-            index=models.Index(fields=['uscc'], name='entity_uscc_idx'),
+            model_name="entity",
+            index=models.Index(fields=["uscc"], name="entity_uscc_idx"),
         ),
         migrations.AddIndex(
-            model_name='entity',
-            index=models.Index(fields=['reg_no'], name='entity_reg_no_idx'),
+            model_name="entity",
+            index=models.Index(fields=["reg_no"], name="entity_reg_no_idx"),
         ),
     ]

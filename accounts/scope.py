@@ -95,6 +95,32 @@ PERMISSIONS: dict[str, dict[str, Reach]] = {
         R.DEPT_ADMIN: Reach.OWN_DEPARTMENT,
         R.ORGANIZER: Reach.OWN_DEPARTMENT,
     },
+    # 年度抽查计划: owned by a department (joint plans by the leading-group office); filed with
+    # the level above, which sees them (DEPARTMENT_AND_BELOW / REGION_AND_BELOW).
+    "plan.view": {
+        **{role: Reach.DEPARTMENT_AND_BELOW for role in ALL_ROLES},
+        R.REGION_ADMIN: Reach.REGION_AND_BELOW,
+        R.JOINT_OFFICE: Reach.REGION_AND_BELOW,
+        R.SUPERVISOR: Reach.REGION_AND_BELOW,
+    },
+    "plan.manage": {R.ORGANIZER: Reach.OWN_DEPARTMENT, R.JOINT_OFFICE: Reach.OWN_DEPARTMENT},
+    "plan.review": {
+        R.REVIEWER: Reach.OWN_DEPARTMENT,
+        R.DEPT_ADMIN: Reach.OWN_DEPARTMENT,
+        R.JOINT_OFFICE: Reach.OWN_DEPARTMENT,
+    },
+    # 抽查任务 and their draws: owned by the lead department; participants of a joint task see
+    # it too (added in planning.selectors). The joint office runs joint tasks of its region.
+    "task.view": {
+        **{role: Reach.DEPARTMENT_AND_BELOW for role in ALL_ROLES},
+        R.REGION_ADMIN: Reach.REGION_AND_BELOW,
+        R.JOINT_OFFICE: Reach.REGION_AND_BELOW,
+        R.SUPERVISOR: Reach.REGION_AND_BELOW,
+    },
+    "task.manage": {R.ORGANIZER: Reach.OWN_DEPARTMENT, R.JOINT_OFFICE: Reach.REGION},
+    # Voiding a draw is not for the organiser who ran it (no fishing for a better result).
+    "draw.void": {R.DEPT_ADMIN: Reach.OWN_DEPARTMENT, R.JOINT_OFFICE: Reach.REGION},
+    "dispatch.confirm": {R.DEPT_ADMIN: Reach.OWN_DEPARTMENT, R.REVIEWER: Reach.OWN_DEPARTMENT},
     "audit.view": {
         R.SUPERVISOR: Reach.REGION_AND_BELOW,
         R.REGION_ADMIN: Reach.REGION_AND_BELOW,
@@ -176,17 +202,19 @@ class Scope:
             q |= self._reach_q(reach, path)
         return q
 
-    def regions_q(self, permission: str, *, path: str = "region_id") -> Q:
-        """A filter for rows that belong to a region (entities), by the code at `path`.
+    def regions_q(self, permission: str, *, path: str = "region") -> Q:
+        """A filter for rows that belong to a region (entities), by the region FK at `path`.
 
         Any role holding `permission` reaches the user's region and everything below it (upper
-        levels see lower levels); lower and sibling regions never see each other.
+        levels see lower levels); lower and sibling regions never see each other. (`path` may
+        also be given as "region_id"; the lookup goes through the FK's target, the code.)
         """
         if self.is_platform_admin:
             return Q()
         if not self.reaches(permission) or not self.region_code:
             return Q(pk__in=[])
-        return Q(**{f"{path}__startswith": self.region_code})
+        fk = path[:-3] if path.endswith("_id") else path
+        return Q(**{f"{fk}__code__startswith": self.region_code})
 
     def role_for_region(self, permission: str, region_code: str) -> str | None:
         """The role under which this scope may write region-owned data in `region_code`.

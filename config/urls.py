@@ -7,6 +7,7 @@ urlpatterns = [
     path("registry/", include("registry.urls")),
     path("catalog/", include("catalog.urls")),
     path("inspectors/", include("inspectors.urls")),
+    path("planning/", include("planning.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]
 

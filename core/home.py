@@ -117,7 +117,48 @@ def _audit_today(user: User, scope: Scope) -> list[Todo]:
     return todos
 
 
-TODO_PROVIDERS: list[Callable[[User, Scope], list[Todo]]] = [_locked_accounts, _audit_today]
+def _planning(user: User, scope: Scope) -> list[Todo]:
+    from planning.models import DrawStatus, PlanStatus, TaskStatus
+    from planning.selectors import plan_list_visible, task_list_visible
+
+    todos = []
+    if user.department is not None and scope.can("plan.review", user.department):
+        waiting = (
+            plan_list_visible(user=user)
+            .filter(department=user.department, versions__status=PlanStatus.REVIEW)
+            .count()
+        )
+        if waiting:
+            todos.append(
+                Todo(
+                    gettext_noop("待审核的年度计划"), reverse("planning:plan_list"), waiting, "warn"
+                )
+            )
+    if scope.has("task.manage"):
+        tasks = task_list_visible(user=user)
+        drafts = tasks.filter(status=TaskStatus.DRAFT, lead_department=user.department).count()
+        if drafts:
+            todos.append(
+                Todo(gettext_noop("待抽取的抽查任务"), reverse("planning:task_list"), drafts)
+            )
+        pending = tasks.filter(draws__status=DrawStatus.COMMITTED).distinct().count()
+        if pending:
+            todos.append(
+                Todo(
+                    gettext_noop("已公布承诺、待完成抽取"),
+                    reverse("planning:task_list"),
+                    pending,
+                    "warn",
+                )
+            )
+    return todos
+
+
+TODO_PROVIDERS: list[Callable[[User, Scope], list[Todo]]] = [
+    _locked_accounts,
+    _audit_today,
+    _planning,
+]
 
 
 def primary_role(scope: Scope) -> str | None:

@@ -43,6 +43,14 @@ NAV: list[tuple[str, list[NavItem]]] = [
         ],
     ),
     (
+        gettext_noop("计划与抽取"),
+        [
+            NavItem(gettext_noop("年度抽查计划"), "planning:plan_list", "plan.view"),
+            NavItem(gettext_noop("抽查任务"), "planning:task_list", "task.view"),
+            NavItem(gettext_noop("抽取监督"), "planning:oversight", "task.view"),
+        ],
+    ),
+    (
         gettext_noop("全程留痕"),
         [NavItem(gettext_noop("行为日志"), "audit:entry_list", "audit.view")],
     ),

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "registry",
     "inspectors",
     "catalog",
+    "planning",
 ]
 
 MIDDLEWARE = [

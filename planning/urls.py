@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
@@ -32,4 +32,5 @@ urlpatterns = [
     path("draws/<int:pk>/certificate.zip", views.draw_certificate, name="draw_certificate"),
     path("draws/<int:pk>/commitment/", views.draw_commitment, name="draw_commitment"),
     path("oversight/", views.oversight, name="oversight"),
+    path("documents/", include("planning.document_urls")),
 ]

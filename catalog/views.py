@@ -255,7 +255,9 @@ def version_publish(request: AuthedRequest, pk: int) -> HttpResponse:
     except ValidationError as exc:
         messages.error(request, "；".join(exc.messages))
         return redirect("catalog:version_detail", pk=pk)
-    messages.success(request, f"第 {version.number} 版已发布，原现行版本已被替代（仍可查阅）。")
+    superseded = version.item_list.versions.filter(status=VersionStatus.SUPERSEDED).exists()
+    note = "，原现行版本已被替代（仍可查阅）" if superseded else ""
+    messages.success(request, f"第 {version.number} 版已发布{note}。")
     return redirect("catalog:version_detail", pk=pk)
 
 

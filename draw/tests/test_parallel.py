@@ -44,6 +44,16 @@ def test_table_driven_uscc_check_matches_the_formula() -> None:
         assert not uscc_valid(wrong.encode()) and not verify.id_ok(wrong.encode())
         bad_char = good[:5] + rng.choice("IOSVZ") + good[6:]
         assert not uscc_valid(bad_char.encode()) and not verify.id_ok(bad_char.encode())
+    ids = [make_uscc("130000", i).encode() for i in range(500)]
+    assert canonical.all_usccs_valid(ids) and verify.all_ids_ok(ids)
+    for _ in range(400):
+        u = bytearray(ids[rng.randrange(500)])
+        pos = rng.randrange(18)
+        u[pos] = ord(rng.choice([c for c in ALPHABET + "IOSVZa" if ord(c) != u[pos]]))
+        some = [*rng.sample(ids, 40), bytes(u)]
+        rng.shuffle(some)
+        want = all(uscc_valid(x) for x in some)
+        assert canonical.all_usccs_valid(some) == want == verify.all_ids_ok(some)
     assert canonical.first_bad_id([b"140000100028286"], "gb32100") is None
     assert regno_valid("140000100028286")
     assert canonical.first_bad_id([b"91350100M000100Y43", b"abc"], "syntax") == b"abc"

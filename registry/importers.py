@@ -706,7 +706,9 @@ class EntityImporter(Importer):
                 entity_id__in=list(wanted), kind=FlagKind.BLACKLIST, valid_to__isnull=True
             ).values_list("entity_id", flat=True)
         )
-        close_today, close_later, new = [], [], []
+        close_today: list[int] = []
+        close_later: list[int] = []
+        new: list[tuple[Any, ...]] = []
         actor_id = self.context.actor.pk
         job_id = _job_id(job)
         at, on = _dt(now), _d(today)
@@ -827,11 +829,11 @@ def _match_existing(batch: list[EntityRecord]) -> dict[EntityRecord, Any]:
     by_uscc: dict[str, Entity] = {}
     by_reg: dict[str, Entity] = {}
     if usccs or regs:
-        for entity in Entity.objects.filter(Q(uscc__in=usccs) | Q(reg_no__in=regs)):
-            if entity.uscc:
-                by_uscc[entity.uscc] = entity
-            if entity.reg_no:
-                by_reg[entity.reg_no] = entity
+        for existing in Entity.objects.filter(Q(uscc__in=usccs) | Q(reg_no__in=regs)):
+            if existing.uscc:
+                by_uscc[existing.uscc] = existing
+            if existing.reg_no:
+                by_reg[existing.reg_no] = existing
     result: dict[EntityRecord, Any] = {}
     for record in batch:
         a = by_uscc.get(record.uscc) if record.uscc else None
@@ -843,7 +845,7 @@ def _match_existing(batch: list[EntityRecord]) -> dict[EntityRecord, Any]:
                 a.region_id,
             )
         elif a is not None or b is not None:
-            entity = a or b
+            entity = a if a is not None else b
             assert entity is not None
             if record.uscc and entity.uscc and entity.uscc != record.uscc:
                 result[record] = _Conflict(

@@ -2,6 +2,7 @@
 helpers to build entities through the services."""
 
 import datetime as dt
+from importlib import import_module
 
 import pytest
 
@@ -38,8 +39,16 @@ def tags(db):
     }
 
 
+def seed_schemes():
+    """The schemes of migration 0004 (a transactional test's flush removes migrated rows)."""
+    from django.apps import apps
+
+    import_module("registry.migrations.0004_seed_grading_schemes").forward(apps, None)
+
+
 @pytest.fixture
-def hebei():
+def hebei(db):
+    seed_schemes()
     return GradingScheme.objects.get(code="hebei-a-e")
 
 

@@ -222,18 +222,22 @@ def freeze_columnar(
         for texts in itertools.chain([first], stream):
             if None in texts:
                 raise DrawError("bad_field", "a candidate row has a NULL column")
-            if suffix in "\n".join(texts):
+            joined = "\n".join(texts)
+            if suffix in joined:
                 capped.extend(t for t in texts if t.endswith(suffix))
                 texts = [t for t in texts if not t.endswith(suffix)]
+            elif not pending and len(texts) == WINDOW_LINES:
+                yield window(texts, joined)  # the common case: one block, one window
+                continue
             pending.extend(texts)
-            while len(pending) >= WINDOW_LINES or (pending and not texts):
+            while len(pending) >= WINDOW_LINES:
                 yield window(pending[:WINDOW_LINES])
                 del pending[:WINDOW_LINES]
         if pending:
             yield window(pending)
 
-    def window(lines: list[str]) -> tuple[bytes, ScanContext, list[bytes]]:
-        data = ("\n".join(lines) + "\n").encode("utf-8")
+    def window(lines: list[str], joined: str = "") -> tuple[bytes, ScanContext, list[bytes]]:
+        data = ((joined or "\n".join(lines)) + "\n").encode("utf-8")
         digest.update(data)
         windows.append(data)
         lo = bisect.bisect_left(caller_ids, lines[0].split(",", 1)[0].encode())

@@ -120,6 +120,8 @@ PERMISSIONS: dict[str, dict[str, Reach]] = {
     "task.manage": {R.ORGANIZER: Reach.OWN_DEPARTMENT, R.JOINT_OFFICE: Reach.REGION},
     # Voiding a draw is not for the organiser who ran it (no fishing for a better result).
     "draw.void": {R.DEPT_ADMIN: Reach.OWN_DEPARTMENT, R.JOINT_OFFICE: Reach.REGION},
+    # The inspector's own workspace (their group's 一企一表 sheets).
+    "assignment.own": {R.INSPECTOR: Reach.OWN_DEPARTMENT},
     "dispatch.confirm": {R.DEPT_ADMIN: Reach.OWN_DEPARTMENT, R.REVIEWER: Reach.OWN_DEPARTMENT},
     "audit.view": {
         R.SUPERVISOR: Reach.REGION_AND_BELOW,

@@ -151,6 +151,29 @@ def _planning(user: User, scope: Scope) -> list[Todo]:
                     "warn",
                 )
             )
+    from planning.selectors import dispatch_overdue, dispatch_pending, my_assignments
+
+    waiting_dispatch = dispatch_pending(user=user)
+    if waiting_dispatch:
+        late = any(p.overdue for p in waiting_dispatch)
+        todos.append(
+            Todo(
+                gettext_noop("待确认派发的抽查任务"),
+                reverse("planning:dispatch"),
+                len(waiting_dispatch),
+                "danger" if late else "warn",
+            )
+        )
+    overdue = dispatch_overdue(user=user)
+    if overdue:
+        todos.append(
+            Todo(
+                gettext_noop("逾期未确认派发"), reverse("planning:dispatch"), len(overdue), "danger"
+            )
+        )
+    if "inspector" in scope.roles:
+        mine = my_assignments(user=user).count()
+        todos.append(Todo(gettext_noop("我的检查任务"), reverse("planning:my_work"), mine))
     return todos
 
 

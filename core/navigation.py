@@ -19,7 +19,13 @@ class NavItem:
 
 
 NAV: list[tuple[str, list[NavItem]]] = [
-    (gettext_noop("工作台"), [NavItem(gettext_noop("首页"), "core:home")]),
+    (
+        gettext_noop("工作台"),
+        [
+            NavItem(gettext_noop("首页"), "core:home"),
+            NavItem(gettext_noop("我的检查任务"), "planning:my_work", "assignment.own"),
+        ],
+    ),
     (
         gettext_noop("系统管理"),
         [
@@ -47,6 +53,7 @@ NAV: list[tuple[str, list[NavItem]]] = [
         [
             NavItem(gettext_noop("年度抽查计划"), "planning:plan_list", "plan.view"),
             NavItem(gettext_noop("抽查任务"), "planning:task_list", "task.view"),
+            NavItem(gettext_noop("派发确认"), "planning:dispatch", "dispatch.confirm"),
             NavItem(gettext_noop("抽取监督"), "planning:oversight", "task.view"),
         ],
     ),

@@ -11,9 +11,21 @@ from django.utils import timezone
 
 from accounts.models import Department, User
 from accounts.scope import Scope
+from core.workdays import Deadline
 
 from . import draw_bridge as bridge
-from .models import AnnualPlan, Draw, DrawStatus, InspectionTask, PlanStatus, PlanVersion
+from .models import (
+    AnnualPlan,
+    Assignment,
+    AssignmentStatus,
+    Draw,
+    DrawStatus,
+    InspectionTask,
+    PlanStatus,
+    PlanVersion,
+    TaskDepartment,
+    TaskStatus,
+)
 
 
 def plan_list_visible(*, user: User, year: int | None = None) -> QuerySet[AnnualPlan]:
@@ -210,3 +222,69 @@ def void_statistics(*, user: User) -> list[VoidStats]:
         )
         for r in rows
     ]
+
+
+# --- dispatch and the inspector's workspace ----------------------------------------------------
+
+
+@dataclass
+class PendingConfirmation:
+    part: TaskDepartment
+    draw: Draw
+    deadline: Deadline
+
+    @property
+    def overdue(self) -> bool:
+        return timezone.localdate() > self.deadline.due
+
+    @property
+    def due_today(self) -> bool:
+        return timezone.localdate() == self.deadline.due
+
+
+def _pending(parts: QuerySet[TaskDepartment]) -> list[PendingConfirmation]:
+    from .services import confirmation_deadline
+
+    result = []
+    rows = parts.filter(confirmed_at__isnull=True, task__status=TaskStatus.DRAWN).select_related(
+        "task", "department", "task__lead_department"
+    )
+    for part in rows:
+        draw = part.task.draws.filter(status=DrawStatus.DRAWN).first()
+        if draw is not None:
+            result.append(PendingConfirmation(part, draw, confirmation_deadline(draw)))
+    return sorted(result, key=lambda p: p.deadline.due)
+
+
+def dispatch_pending(*, user: User) -> list[PendingConfirmation]:
+    """Unconfirmed parts of drawn tasks that this user may confirm (own department)."""
+    scope = Scope.of(user)
+    if not scope.has("dispatch.confirm"):
+        return []
+    return _pending(TaskDepartment.objects.filter(scope.departments_q("dispatch.confirm")))
+
+
+def dispatch_overdue(*, user: User) -> list[PendingConfirmation]:
+    """Overdue confirmations in the user's region, for the joint office and supervisors."""
+    scope = Scope.of(user)
+    if not (
+        {"joint_office", "supervisor", "region_admin"} & scope.roles or scope.is_platform_admin
+    ):
+        return []
+    parts = TaskDepartment.objects.filter(task__in=task_list_visible(user=user))
+    return [p for p in _pending(parts) if p.overdue]
+
+
+def my_assignments(*, user: User) -> QuerySet[Assignment]:
+    """The 一企一表 sheets of the groups the user's inspector record belongs to."""
+    return (
+        Assignment.objects.filter(
+            group__members__inspector__user=user,
+            group__members__active=True,
+            status=AssignmentStatus.ASSIGNED,
+            draw__status=DrawStatus.DRAWN,
+        )
+        .select_related("entity", "task", "group", "draw", "entity__region")
+        .distinct()
+        .order_by("task__window_end", "sheet_number")
+    )

@@ -883,13 +883,22 @@ def draw_void(*, actor: User, draw: Draw, reason: str, detail: str) -> Draw:
     task = draw.task
     task.status = TaskStatus.DRAFT
     task.save(update_fields=["status"])
+    # Confirmations were for the voided result; the next draw needs its own.
+    confirmed = list(
+        task.departments.filter(confirmed_at__isnull=False).values_list("department_id", flat=True)
+    )
+    task.departments.update(confirmed_at=None, confirmed_by=None)
     entry_append(
         actor=actor,
         role=role,
         action="draw.void",
         instance=draw,
         reason=detail,
-        after={"status": draw.status, "reason": draw.void_reason},
+        after={
+            "status": draw.status,
+            "reason": draw.void_reason,
+            "confirmations_reset": sorted(confirmed),
+        },
         department=task.lead_department,
     )
     return draw
@@ -901,3 +910,57 @@ def can_void(user: User, draw: Draw) -> bool:
         and user.pk not in {draw.created_by_id, draw.drawn_by_id}
         and draw.status in {DrawStatus.COMMITTED, DrawStatus.DRAWN}
     )
+
+
+# --- dispatch ----------------------------------------------------------------------------------
+
+CONFIRM_WORKDAYS = 2  # seed 002 §五(一): departments confirm within 2 working days
+
+
+def confirmation_deadline(draw: Draw):  # -> core.workdays.Deadline
+    from core.workdays import add_workdays
+
+    assert draw.drawn_at is not None
+    return add_workdays(timezone.localtime(draw.drawn_at).date(), CONFIRM_WORKDAYS)
+
+
+@transaction.atomic
+def dispatch_confirm(
+    *, actor: User, task: InspectionTask, department: Department
+) -> TaskDepartment:
+    """A participating department's administrator confirms its part of a drawn task (比对确认).
+
+    When every department has confirmed, the task counts as dispatched (已派发).
+    """
+    role = authorize(actor, "dispatch.confirm", department)
+    task = InspectionTask.objects.select_for_update().get(pk=task.pk)
+    part = TaskDepartment.objects.filter(task=task, department=department).first()
+    if part is None:
+        raise PermissionDenied("该部门不参与此任务")
+    draw = task.draws.filter(status=DrawStatus.DRAWN).first()
+    if draw is None or task.status not in {TaskStatus.DRAWN, TaskStatus.DISPATCHED}:
+        raise ValidationError("任务尚未完成抽取，不能确认派发。")
+    if part.confirmed_at is not None:
+        raise ValidationError("本部门已确认。")
+    part.confirmed_at, part.confirmed_by = timezone.now(), actor
+    part.save(update_fields=["confirmed_at", "confirmed_by"])
+    deadline = confirmation_deadline(draw)
+    late = timezone.localdate() > deadline.due
+    if not task.departments.filter(confirmed_at__isnull=True).exists():
+        task.status = TaskStatus.DISPATCHED
+        task.save(update_fields=["status"])
+    entry_append(
+        actor=actor,
+        role=role,
+        action="task.dispatch_confirm",
+        instance=task,
+        after={
+            "department": department.pk,
+            "draw": draw.draw_id,
+            "deadline": deadline.due,
+            "late": late,
+            "task_status": task.status,
+        },
+        department=department,
+    )
+    return part

@@ -32,5 +32,8 @@ urlpatterns = [
     path("draws/<int:pk>/certificate.zip", views.draw_certificate, name="draw_certificate"),
     path("draws/<int:pk>/commitment/", views.draw_commitment, name="draw_commitment"),
     path("oversight/", views.oversight, name="oversight"),
+    path("dispatch/", views.dispatch, name="dispatch"),
+    path("tasks/<int:pk>/confirm/", views.dispatch_confirm, name="dispatch_confirm"),
+    path("my/", views.my_work, name="my_work"),
     path("documents/", include("planning.document_urls")),
 ]

@@ -747,3 +747,41 @@ def oversight(request: AuthedRequest) -> HttpResponse:
         "planning/oversight.html",
         {"stats": selectors.void_statistics(user=request.user), "voided": voided[:200]},
     )
+
+
+def dispatch(request: AuthedRequest) -> HttpResponse:
+    scope = _scope(request)
+    if not (scope.has("dispatch.confirm") or scope.has("task.view")):
+        raise PermissionDenied("dispatch")
+    return render(
+        request,
+        "planning/dispatch.html",
+        {
+            "pending": selectors.dispatch_pending(user=request.user),
+            "overdue": selectors.dispatch_overdue(user=request.user),
+        },
+    )
+
+
+@require_POST
+def dispatch_confirm(request: AuthedRequest, pk: int) -> HttpResponse:
+    task = selectors.task_get_visible(user=request.user, pk=pk)
+    department = request.user.department
+    if department is None:
+        raise PermissionDenied("dispatch.confirm")
+    try:
+        services.dispatch_confirm(actor=request.user, task=task, department=department)
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+    else:
+        messages.success(request, f"已确认 {task.number} 的派发。")
+    return redirect("planning:dispatch")
+
+
+def my_work(request: AuthedRequest) -> HttpResponse:
+    assignments = selectors.my_assignments(user=request.user)
+    return render(
+        request,
+        "planning/my_work.html",
+        {"assignments": assignments, "today": timezone.localdate()},
+    )

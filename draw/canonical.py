@@ -144,22 +144,36 @@ def canonical_json(obj: Any) -> bytes:
     )
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
 def _check_json(obj: Any) -> None:
-    if isinstance(obj, dict):
-        for key, value in obj.items():
-            if not isinstance(key, str) or not key.isascii():
-                raise DrawError("bad_json", f"non-ASCII or non-string key {key!r}")
-            _check_json(value)
-    elif isinstance(obj, list | tuple):
-        for value in obj:
-            _check_json(value)
-    elif isinstance(obj, str):
-        if re.search(r"[\x00-\x1f\x7f]", obj):
-            raise DrawError("bad_json", f"control character in {obj!r}")
-    elif obj is None or isinstance(obj, bool | int):
-        return
-    else:
-        raise DrawError("bad_json", f"type {type(obj).__name__} not allowed in canonical JSON")
+    # Iterative, with a fast path for printable strings: certificates of province-wide
+    # draws hold millions of values.
+    stack = [obj]
+    while stack:
+        o = stack.pop()
+        t = type(o)
+        if t is str:
+            if not o.isprintable() and _CONTROL.search(o):
+                raise DrawError("bad_json", f"control character in {o!r}")
+        elif t is list or t is tuple:
+            stack.extend(o)
+        elif t is dict:
+            for key in o:
+                if not isinstance(key, str) or not key.isascii():
+                    raise DrawError("bad_json", f"non-ASCII or non-string key {key!r}")
+            stack.extend(o.values())
+        elif o is None or isinstance(o, bool | int):
+            continue
+        elif isinstance(o, str):
+            stack.append(str(o))
+        elif isinstance(o, list | tuple):
+            stack.extend(o)
+        elif isinstance(o, dict):
+            stack.append(dict(o))
+        else:
+            raise DrawError("bad_json", f"type {type(o).__name__} not allowed in canonical JSON")
 
 
 def uscc_check_char(body: str) -> str:

@@ -7,6 +7,7 @@ versions are never edited: every item write checks that its version is a draft.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from collections.abc import Callable, Iterable
@@ -594,7 +595,7 @@ class JointData:
     basis_text: str = ""
     content: str = ""
     remark: str = ""
-    bases: list[ParsedBasis] = field(default_factory=list)
+    bases: list[ParsedBasis] = dataclasses.field(default_factory=list)
 
     def values(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in JOINT_FIELDS}
@@ -612,7 +613,8 @@ def _department_by_name(region_id: str, name: str) -> Department | None:
         )
     )
     exact = [d for d in candidates if d.region_id == region_id]
-    return (exact or candidates or [None])[0]
+    found = exact or candidates
+    return found[0] if found else None
 
 
 def joint_items_upsert(

@@ -31,10 +31,14 @@ class ItemFilterForm(forms.Form):
 
     def __init__(self, *args, departments: list[str], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["method"].choices = [("", "全部")] + [
+        method_field = self.fields["method"]
+        department_field = self.fields["department"]
+        assert isinstance(method_field, forms.ChoiceField)
+        assert isinstance(department_field, forms.ChoiceField)
+        method_field.choices = [("", "全部")] + [
             (m, m) for m in InspectionMethod.objects.values_list("name", flat=True)
         ]
-        self.fields["department"].choices = [("", "全部")] + [(d, d) for d in departments]
+        department_field.choices = [("", "全部")] + [(d, d) for d in departments]
         if not departments:
             del self.fields["department"]
 

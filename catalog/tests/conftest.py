@@ -3,6 +3,7 @@ to write small item files."""
 
 from io import StringIO
 from pathlib import Path
+from typing import Any
 
 import pytest
 from openpyxl import Workbook
@@ -38,7 +39,7 @@ def hainan_office_user(db):
     )
 
 
-def write_xlsx(path: Path, rows: list[list]) -> Path:
+def write_xlsx(path: Path, rows: list[Any]) -> Path:
     workbook = Workbook()
     sheet = workbook.active
     for row in rows:

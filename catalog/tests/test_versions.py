@@ -1,6 +1,8 @@
 """Versioning: a draft is published, the previous version is superseded and stays readable and
 unchanged; published versions are never edited; a bad file is refused whole."""
 
+from typing import Any
+
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
@@ -216,7 +218,7 @@ def test_missing_columns_and_duplicate_codes(culture, tmp_path):
         job.errors[0]["message"].startswith("找不到表头行")
         or "缺少必填列" in job.errors[0]["message"]
     )
-    rows = [["事项编码", *ITEM_HEADER]]
+    rows: list[list[Any]] = [["事项编码", *ITEM_HEADER]]
     rows.append(["A-1", 1, "类别", "事项一", "对象", "一般检查事项", "现场检查", ""])
     rows.append(["A-1", 1, "类别", "事项二", "对象", "一般检查事项", "现场检查", ""])
     job, _ = cli_import("items", write_xlsx(tmp_path / "dup.xlsx", rows), culture)

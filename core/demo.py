@@ -92,7 +92,12 @@ USERS += [
 
 # Each registry adds its demo data through a `demo_load(*, departments)` function returning a
 # one-line Chinese summary; they run in this order after the departments and accounts exist.
-DEMO_HOOKS = ["catalog.demo.demo_load", "registry.demo.demo_load", "inspectors.demo.demo_load"]
+DEMO_HOOKS = [
+    "catalog.demo.demo_load",
+    "registry.demo.demo_load",
+    "inspectors.demo.demo_load",
+    "planning.demo.demo_load",
+]
 
 
 def credentials_file():

@@ -10,7 +10,18 @@ from regions.services import regions_load
 def test_demo_county_loads_idempotently(db, tmp_path, capsys, settings):
     settings.VAR_DIR = tmp_path
     regions_load(directory=django_settings.DIVISIONS_DIR, only_province="13")
+    regions_load(directory=django_settings.DIVISIONS_DIR, only_province="46")
     call_command("load_demo")
+    from inspectors.models import Inspector
+    from planning.models import Draw, InspectionTask
+    from registry.models import Entity
+
+    assert Entity.objects.filter(region__code__startswith="130827").count() == 30000
+    assert Inspector.objects.count() == 40
+    assert InspectionTask.objects.count() == 2
+    drawn = Draw.objects.get(status="drawn")
+    assert drawn.assignments.count() > 0
+    assert drawn.groups.count() >= 1
     assert Department.objects.count() == len(DEPARTMENTS) == 10
     assert User.objects.count() == len(USERS) == 36
     credentials = (tmp_path / "demo-credentials.txt").read_text(encoding="utf-8").splitlines()

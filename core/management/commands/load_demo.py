@@ -2,7 +2,7 @@ import os
 
 from django.core.management.base import BaseCommand
 
-from core.demo import credentials_file, demo_load
+from core.demo import credentials_file, demo_hooks_run, demo_load
 
 
 class Command(BaseCommand):
@@ -10,6 +10,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         results = demo_load()
+        demo_hooks_run(self.stdout)
         path = credentials_file()
         known: dict[str, str] = {}
         if path.exists():

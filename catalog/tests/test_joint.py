@@ -73,3 +73,21 @@ def test_joint_list_is_the_offices(make_user, people, tmp_path):
     assert not ItemList.objects.exists()
     actions = [e.action for e in AuditEntry.objects.order_by("seq")[entries:]]
     assert actions == ["import.joint_items.upload", "import.joint_items.validate"]
+
+
+def test_joint_pages(people, client, tmp_path):
+    from catalog.services import version_publish
+    from conftest import PASSWORD
+
+    cli_import("joint_items", write_xlsx(tmp_path / "j.xlsx", ROWS), people["kc_joint"])
+    draft = ItemList.objects.get().versions.get()
+    assert client.login(username="kc_market_insp", password=PASSWORD)
+    assert (
+        "宽城满族自治县部门联合抽查事项清单" not in client.get("/catalog/joint/").content.decode()
+    )
+    assert client.get(f"/catalog/versions/{draft.pk}/").status_code == 404
+    version_publish(actor=people["kc_joint"], version=draft, reason="发布")
+    assert "宽城满族自治县部门联合抽查事项清单" in client.get("/catalog/joint/").content.decode()
+    html = client.get(f"/catalog/versions/{draft.pk}/").content.decode()
+    assert "娱乐场所跨部门联合检查" in html and "县消防救援大队" in html
+    assert client.get(f"/catalog/versions/{draft.pk}/export.xlsx").status_code == 200

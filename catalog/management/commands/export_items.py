@@ -18,7 +18,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--list", required=True, help="清单编码")
-        parser.add_argument("--version", type=int, default=0, help="版本号（默认现行版本）")
+        parser.add_argument("--list-version", type=int, default=0, help="版本号（默认现行版本）")
         parser.add_argument("--output", type=Path, required=True, help="输出 .xlsx 文件")
         parser.add_argument("--q", default="", help="关键词筛选")
         parser.add_argument("--kind", default="", choices=["", "key", "general"])
@@ -29,12 +29,14 @@ class Command(BaseCommand):
         if item_list is None:
             raise CommandError(f"找不到清单：{options['list']}")
         versions = item_list.versions.all()
-        if options["version"]:
-            version = versions.filter(number=options["version"]).first()
+        if options["list_version"]:
+            version = versions.filter(number=options["list_version"]).first()
         else:
             version = versions.filter(status=VersionStatus.PUBLISHED).first()
         if version is None:
-            raise CommandError("找不到该版本（清单尚无现行版本时请用 --version 指定草稿版本号）。")
+            raise CommandError(
+                "找不到该版本（清单尚无现行版本时请用 --list-version 指定草稿版本号）。"
+            )
         if item_list.kind == ListKind.JOINT:
             joints = list(version_joint_items(version=version, query=options["q"]))
             content = xlsx_bytes(
@@ -54,7 +56,7 @@ class Command(BaseCommand):
                 title="抽查事项", headers=ITEM_EXPORT_HEADERS, rows=item_rows(items)
             )
             count = len(items)
-        options["output"].write_bytes(content)
+        Path(options["output"]).write_bytes(content)
         self.stdout.write(
             f"已导出 {count} 条事项（第 {version.number} 版）到 {options['output']}\n"
         )

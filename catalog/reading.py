@@ -4,7 +4,7 @@ Provincial lists (Hainan 2020 is the reference) have a title row, a two-row head
 抽查类别 | 抽查事项), merged cells spanning rows (department and category carried down, an item's
 cells merged over its continuation rows, one 检查依据 merged over several items) and extra legal
 bases on continuation rows. openpyxl's read_only mode does not expose merged ranges, so .xlsx files
-are loaded in full (item lists are small) and merges are resolved here: every cell of a merged
+are read with the merged ranges taken from the sheet's XML, and merges are resolved here: every cell of a merged
 range reads the range's value, and `origin` tells whether the cell is where the value was written.
 
 Files without merges (.csv, .xls, our own template) read the same way: every non-empty cell is an
@@ -103,6 +103,25 @@ def read_sheet(path: Path, *, filename: str, names: dict[str, str]) -> Sheet:
     return Sheet("", table.headers, 1, "template", rows(), table.total)
 
 
+def _merged_ranges(path: Path, worksheet_path: str) -> list[tuple[int, int, int, int]]:
+    """(min_row, min_col, max_row, max_col) of every merged range of a worksheet, read from its
+    XML (openpyxl's read_only mode skips them, and its normal mode is slow on styled merges)."""
+    import zipfile
+    from xml.etree.ElementTree import iterparse
+
+    from openpyxl.utils.cell import range_boundaries
+
+    ranges = []
+    with zipfile.ZipFile(path) as archive, archive.open(worksheet_path) as handle:
+        for _event, element in iterparse(handle):
+            if element.tag.endswith("}mergeCell") and element.get("ref"):
+                min_col, min_row, max_col, max_row = range_boundaries(element.get("ref", ""))
+                ranges.append((min_row or 1, min_col or 1, max_row or 1, max_col or 1))
+            elif element.tag.endswith("}row"):
+                element.clear()  # rows are read by openpyxl; keep memory flat
+    return ranges
+
+
 def _read_xlsx_full(path: Path, names: dict[str, str]) -> Sheet:
     import warnings
 
@@ -112,18 +131,21 @@ def _read_xlsx_full(path: Path, names: dict[str, str]) -> Sheet:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # unparsable print headers/footers of real files
-            workbook = load_workbook(path, data_only=True)
-    except (InvalidFileException, KeyError, OSError, ValueError) as exc:
+            workbook = load_workbook(path, read_only=True, data_only=True)
+            sheet = workbook.worksheets[0]
+            grid = [list(r) for r in sheet.iter_rows(values_only=True)]
+        merged_ranges = _merged_ranges(path, sheet._worksheet_path)  # type: ignore[union-attr]
+        workbook.close()
+    except (InvalidFileException, KeyError, OSError, ValueError, SyntaxError) as exc:
         raise TableError("文件无法作为 .xlsx 读取（文件损坏或不是 Excel 文件）") from exc
-    sheet = workbook.worksheets[0]
     # every cell of a merged range → the range's top-left cell
     owner: dict[tuple[int, int], tuple[int, int]] = {}
-    for merged in sheet.merged_cells.ranges:
-        for row in range(merged.min_row, merged.max_row + 1):
-            for col in range(merged.min_col, merged.max_col + 1):
-                owner[(row, col)] = (merged.min_row, merged.min_col)
-    max_row, max_col = sheet.max_row, sheet.max_column
-    grid = [[c for c in r] for r in sheet.iter_rows(values_only=True)]
+    for min_row, min_col, max_row, max_col in merged_ranges:
+        for row in range(min_row, max_row + 1):
+            for col in range(min_col, max_col + 1):
+                owner[(row, col)] = (min_row, min_col)
+    max_row = len(grid)
+    max_col = max((len(r) for r in grid), default=0)
 
     def value(row: int, col: int) -> tuple[Any, bool]:
         top = owner.get((row, col), (row, col))
@@ -144,7 +166,7 @@ def _read_xlsx_full(path: Path, names: dict[str, str]) -> Sheet:
             break
     first_data = index + header_rows + 1  # 1-based
     columns = {i + 1: names[h] for i, h in enumerate(headers) if h in names}
-    merged_used = bool(sheet.merged_cells.ranges)
+    merged_used = bool(merged_ranges)
 
     def rows() -> Iterator[SheetRow]:
         for r in range(first_data, max_row + 1):

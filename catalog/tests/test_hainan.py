@@ -174,3 +174,25 @@ def test_export_reimports_unchanged(hainan, hainan_office_user, client, tmp_path
     job, out = cli_import("items", path, hainan_office_user, list="R46")
     assert job.status == "done", out
     assert (job.report["created"], job.report["updated"], job.report["unchanged"]) == (0, 0, 293)
+
+
+def test_upload_page_detects_the_published_layout(
+    hainan_office_user, client, django_capture_on_commit_callbacks
+):
+    from conftest import PASSWORD
+    from core.models import ImportJob
+
+    client.login(username="hi_joint", password=PASSWORD)
+    # the immediate task backend runs the queued validation when the request's transaction commits
+    with open(HAINAN_FILE, "rb") as handle, django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/imports/items/", {"file": handle})
+    job = ImportJob.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/imports/job/{job.pk}/"
+    assert (job.status, job.total_rows, job.valid_rows, job.error_count) == ("ready", 293, 293, 0)
+    page = client.get(f"/imports/job/{job.pk}/").content.decode()
+    assert "校验通过：293 行" in page and "省教育厅" in page
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/imports/job/{job.pk}/confirm/")
+    job.refresh_from_db()
+    assert job.status == "done" and job.report["created"] == 293
+    assert InspectionItem.objects.count() == 293

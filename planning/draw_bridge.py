@@ -382,7 +382,7 @@ def commitment_from_storage(manifest_json: str, files: Mapping[str, bytes]) -> e
     for name, meta in sorted(manifest["files"].items()):
         if name not in files:
             raise DrawInputError(f"承诺文件 {name} 缺失，不能抽取。")
-        digest = file_digest(name, files[name])
+        digest = file_digest(name, files[name], manifest["algorithm"])
         if digest.sha256 != meta["sha256"]:
             raise DrawInputError(f"承诺文件 {name} 与承诺摘要不符（文件被改动），不能抽取。")
         digests.append(digest)

@@ -219,3 +219,29 @@ class DigitsForm(forms.Form):
 class VoidForm(forms.Form):
     reason = forms.ChoiceField(label="作废原因", choices=list(VOID_REASONS.items()))
     detail = forms.CharField(label="具体说明", widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class ReplaceInspectorForm(forms.Form):
+    inspector: forms.ModelChoiceField = forms.ModelChoiceField(
+        label="被替换的检查人员", queryset=None
+    )
+    reason = forms.ChoiceField(label="原因", choices=[])
+    detail = forms.CharField(label="具体情况", max_length=200)
+
+    def __init__(self, *args, inspectors=None, reasons=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["inspector"].queryset = inspectors  # type: ignore[attr-defined]
+        self.fields["reason"].choices = reasons  # type: ignore[attr-defined]
+
+
+class ReplaceTargetForm(forms.Form):
+    assignment: forms.ModelChoiceField = forms.ModelChoiceField(
+        label="被替换的检查对象", queryset=None
+    )
+    reason = forms.ChoiceField(label="原因", choices=[])
+    detail = forms.CharField(label="具体情况", max_length=200)
+
+    def __init__(self, *args, assignments=None, reasons=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assignment"].queryset = assignments  # type: ignore[attr-defined]
+        self.fields["reason"].choices = reasons  # type: ignore[attr-defined]

@@ -964,3 +964,170 @@ def dispatch_confirm(
         department=department,
     )
     return part
+
+
+# --- replacements (from the published reserve order, never a fresh random pick) --------------
+
+REPLACE_INSPECTOR_REASONS = {
+    "illness": "因病无法参加",
+    "leave": "休假或外出",
+    "coi_found": "发现利害关系须回避",
+    "other_duty": "其他公务冲突",
+    "other": "其他",
+}
+REPLACE_TARGET_REASONS = {
+    "deregistered": "检查对象已注销",
+    "revoked": "检查对象已被吊销",
+    "moved_out": "检查对象已迁出",
+    "data_error": "名录库数据有误",
+    "other": "其他",
+}
+
+
+def _live_certificate(draw: Draw) -> engine.Certificate:
+    if draw.status != DrawStatus.DRAWN:
+        raise ValidationError("只有有效的抽取结果可以替换人员或对象。")
+    return engine.Certificate(
+        _certificate_doc(draw),
+        draw.certificate_json.encode("utf-8"),
+        bridge.load_files(draw.files_dir),
+    )
+
+
+def _save_certificate(draw: Draw, cert: engine.Certificate) -> None:
+    draw.certificate_json = cert.json_bytes.decode("utf-8")
+    draw.certificate_sha256 = hashlib.sha256(cert.json_bytes).hexdigest()
+    draw.save(update_fields=["certificate_json", "certificate_sha256"])
+    (bridge.draw_dir(draw.draw_id) / "certificate.json").write_bytes(cert.json_bytes)
+
+
+def _replacement_error(exc: engine.DrawError) -> ValidationError:
+    if exc.code in {"no_reserve", "reserve_exhausted"} or "reserve" in exc.code:
+        return ValidationError(
+            "备选名单已用完，无法按规则替换；如确需调整，请由有权人员作废本次抽取后重新抽取。"
+        )
+    return ValidationError(f"不能替换：{exc.message}（{exc.code}）")
+
+
+@transaction.atomic
+def draw_replace_inspector(
+    *, actor: User, draw: Draw, inspector: Any, reason: str, detail: str
+) -> GroupMember:
+    """Replace a drawn inspector by the next usable one in the department's published reserve."""
+    from inspectors.models import Inspector
+
+    role = _task_role(actor, draw.task)
+    draw = Draw.objects.select_for_update().get(pk=draw.pk)
+    if reason not in REPLACE_INSPECTOR_REASONS:
+        raise ValidationError({"reason": "请选择替换原因。"})
+    if not detail.strip():
+        raise ValidationError({"detail": "替换须写明具体情况。"})
+    member = (
+        GroupMember.objects.filter(group__draw=draw, inspector=inspector, active=True)
+        .select_related("group")
+        .first()
+    )
+    if member is None:
+        raise ValidationError("该检查人员不在本次抽取的检查组中。")
+    try:
+        cert = engine.replace_inspector(
+            _live_certificate(draw),
+            badge=inspector.certificate_no,
+            reason=reason,
+            detail=bridge.free_text(detail),
+            recorded_at=_utc_stamp(timezone.now()),
+        )
+    except engine.DrawError as exc:
+        raise _replacement_error(exc) from exc
+    event = cert.document["events"][-1]
+    substitute = Inspector.objects.get(certificate_no=event["in"])
+    member.active = False
+    member.save(update_fields=["active"])
+    new_member = GroupMember.objects.create(
+        group=member.group,
+        inspector=substitute,
+        position=member.position,
+        is_leader=member.is_leader,
+    )
+    if member.is_leader:
+        member.group.leader = substitute
+        member.group.save(update_fields=["leader"])
+    _save_certificate(draw, cert)
+    entry_append(
+        actor=actor,
+        role=role,
+        action="draw.replace_inspector",
+        instance=draw,
+        reason=detail,
+        after={
+            "out": event["out"],
+            "in": event["in"],
+            "group": event["group"],
+            "reason": reason,
+            "skipped": event["skipped"],
+        },
+        department=draw.task.lead_department,
+    )
+    return new_member
+
+
+@transaction.atomic
+def draw_replace_target(
+    *, actor: User, draw: Draw, assignment: Assignment, reason: str, detail: str
+) -> Assignment:
+    """Replace a selected entity by the next usable one in its stratum's published reserve."""
+    from registry.models import Entity
+
+    role = _task_role(actor, draw.task)
+    draw = Draw.objects.select_for_update().get(pk=draw.pk)
+    if reason not in REPLACE_TARGET_REASONS:
+        raise ValidationError({"reason": "请选择替换原因。"})
+    if not detail.strip():
+        raise ValidationError({"detail": "替换须写明具体情况。"})
+    if assignment.draw_id != draw.pk or assignment.status != AssignmentStatus.ASSIGNED:
+        raise ValidationError("该检查对象不是本次抽取的有效对象。")
+    try:
+        cert = engine.replace_target(
+            _live_certificate(draw),
+            uscc=assignment.entity_key,
+            reason=reason,
+            detail=bridge.free_text(detail),
+            recorded_at=_utc_stamp(timezone.now()),
+        )
+    except engine.DrawError as exc:
+        raise _replacement_error(exc) from exc
+    event = cert.document["events"][-1]
+    entity = Entity.objects.filter(uscc=event["in"]).first() or Entity.objects.get(
+        reg_no=event["in"]
+    )
+    assignment.status = AssignmentStatus.REPLACED
+    assignment.save(update_fields=["status"])
+    group = draw.groups.get(code=event["group"])
+    count = draw.assignments.count()
+    substitute = Assignment.objects.create(
+        draw=draw,
+        task=draw.task,
+        entity=entity,
+        entity_key=event["in"],
+        stratum=event["stratum"],
+        group=group,
+        sheet_number=f"{draw.draw_id}-{count + 1:04d}",
+        from_reserve=True,
+    )
+    _save_certificate(draw, cert)
+    entry_append(
+        actor=actor,
+        role=role,
+        action="draw.replace_target",
+        instance=draw,
+        reason=detail,
+        after={
+            "out": event["out"],
+            "in": event["in"],
+            "group": event["group"],
+            "reason": reason,
+            "skipped": event["skipped"],
+        },
+        department=draw.task.lead_department,
+    )
+    return substitute

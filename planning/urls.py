@@ -29,6 +29,7 @@ urlpatterns = [
     path("draws/<int:pk>/digits/", views.draw_digits, name="draw_digits"),
     path("draws/<int:pk>/run/", views.draw_run, name="draw_run"),
     path("draws/<int:pk>/void/", views.draw_void, name="draw_void"),
+    path("draws/<int:pk>/replace/", views.draw_replace, name="draw_replace"),
     path("draws/<int:pk>/certificate.zip", views.draw_certificate, name="draw_certificate"),
     path("draws/<int:pk>/commitment/", views.draw_commitment, name="draw_commitment"),
     path("oversight/", views.oversight, name="oversight"),

@@ -785,3 +785,55 @@ def my_work(request: AuthedRequest) -> HttpResponse:
         "planning/my_work.html",
         {"assignments": assignments, "today": timezone.localdate()},
     )
+
+
+@require_http_methods(["GET", "POST"])
+def draw_replace(request: AuthedRequest, pk: int) -> HttpResponse:
+    draw = selectors.draw_get_visible(user=request.user, pk=pk)
+    if not _can_manage(request, draw.task):
+        raise PermissionDenied("task.manage")
+    kind = request.POST.get("kind")
+    members = Inspector.objects.filter(
+        group_memberships__group__draw=draw, group_memberships__active=True
+    ).distinct()
+    assignments = draw.assignments.filter(status="assigned").select_related("entity")
+    inspector_form = forms.ReplaceInspectorForm(
+        request.POST if kind == "inspector" else None,
+        inspectors=members,
+        reasons=list(services.REPLACE_INSPECTOR_REASONS.items()),
+    )
+    target_form = forms.ReplaceTargetForm(
+        request.POST if kind == "target" else None,
+        assignments=assignments,
+        reasons=list(services.REPLACE_TARGET_REASONS.items()),
+    )
+    target_form.fields["assignment"].label_from_instance = (  # type: ignore[attr-defined]
+        lambda a: f"{a.sheet_number} {a.entity.name}（{a.entity_key}）"
+    )
+    if request.method == "POST":
+        try:
+            if kind == "inspector" and inspector_form.is_valid():
+                member = services.draw_replace_inspector(
+                    actor=request.user, draw=draw, **inspector_form.cleaned_data
+                )
+                messages.success(request, f"已按备选顺序由 {member.inspector.name} 替换。")
+                return redirect("planning:draw_detail", pk=draw.pk)
+            if kind == "target" and target_form.is_valid():
+                new = services.draw_replace_target(
+                    actor=request.user, draw=draw, **target_form.cleaned_data
+                )
+                messages.success(request, f"已按备选顺序由 {new.entity.name} 替换。")
+                return redirect("planning:draw_detail", pk=draw.pk)
+        except ValidationError as exc:
+            messages.error(request, "；".join(exc.messages))
+    events = json.loads(draw.certificate_json).get("events", []) if draw.certificate_json else []
+    return render(
+        request,
+        "planning/replace.html",
+        {
+            "draw": draw,
+            "inspector_form": inspector_form,
+            "target_form": target_form,
+            "events": events,
+        },
+    )

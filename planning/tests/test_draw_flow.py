@@ -258,3 +258,61 @@ def test_other_departments_cannot_run_or_see_the_draw(client, people, task):
     assert list(task_list_visible(user=people["xl_market_admin"])) == []
     assert list(task_list_visible(user=people["cd_market_admin"])) == [task]
     assert list(task_list_visible(user=people["kc_supervisor"])) == [task]
+
+
+def test_replacements_come_from_the_published_reserve_and_keep_the_certificate_valid(
+    people, task, tmp_path
+):
+    from django.conf import settings
+
+    from planning.models import GroupMember
+
+    org = people["kc_market_org"]
+    services.task_update(actor=org, task=task, group_count=2)  # 4 of 6 inspectors drawn, 2 reserve
+    draw = run_ceremony(org, task)
+    group = draw.groups.first()
+    leader = group.leader
+    with pytest.raises(ValidationError, match="写明具体情况"):
+        services.draw_replace_inspector(
+            actor=org, draw=draw, inspector=leader, reason="illness", detail=" "
+        )
+    new_member = services.draw_replace_inspector(
+        actor=org, draw=draw, inspector=leader, reason="illness", detail="住院治疗"
+    )
+    group.refresh_from_db()
+    assert group.leader == new_member.inspector != leader
+    assert new_member.is_leader
+    assert not GroupMember.objects.get(group=group, inspector=leader).active
+    doc = json.loads(type(draw).objects.get(pk=draw.pk).certificate_json)
+    assert doc["events"][-1]["in"] == new_member.inspector.certificate_no
+    assert doc["events"][-1]["out"] == leader.certificate_no
+    market = next(d for d in doc["inspector_draw"] if d["department"] == "130827-market")
+    assert new_member.inspector.certificate_no == market["reserve"][0][0]
+    first = Assignment.objects.filter(draw=draw, status="assigned").order_by("sheet_number").first()
+    substitute = services.draw_replace_target(
+        actor=org, draw=draw, assignment=first, reason="deregistered", detail="已于11月注销"
+    )
+    first.refresh_from_db()
+    assert first.status == "replaced"
+    assert substitute.from_reserve and substitute.stratum == first.stratum
+    stratum = next(s for s in doc["strata"] if s["stratum"] == first.stratum)
+    assert substitute.entity_key == stratum["reserve"][0][0]
+    # The certificate with its events still verifies standalone.
+    draw.refresh_from_db()
+    out = tmp_path / "cert"
+    shutil.copytree(Path(settings.MEDIA_ROOT) / draw.files_dir, out)
+    result = subprocess.run(
+        [sys.executable, str(VERIFY), str(out / "certificate.json"), str(out)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout[-1500:]
+    with pytest.raises(PermissionDenied):
+        services.draw_replace_inspector(
+            actor=people["kc_culture_admin"],
+            draw=draw,
+            inspector=new_member.inspector,
+            reason="illness",
+            detail="x",
+        )

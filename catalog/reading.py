@@ -134,7 +134,7 @@ def _read_xlsx_full(path: Path, names: dict[str, str]) -> Sheet:
             workbook = load_workbook(path, read_only=True, data_only=True)
             sheet = workbook.worksheets[0]
             grid = [list(r) for r in sheet.iter_rows(values_only=True)]
-        merged_ranges = _merged_ranges(path, sheet._worksheet_path)  # type: ignore[union-attr]
+        merged_ranges = _merged_ranges(path, sheet._worksheet_path)
         workbook.close()
     except (InvalidFileException, KeyError, OSError, ValueError, SyntaxError) as exc:
         raise TableError("文件无法作为 .xlsx 读取（文件损坏或不是 Excel 文件）") from exc

@@ -51,7 +51,14 @@ from draw.records import (  # noqa: E402
 from draw.synthetic import make_uscc  # noqa: E402
 
 OUT = os.environ.get("DRAW_BENCH_DIR", "/tmp/drawbench")
+FLOOR_CPU: dict[str, float] = {}
 NONCE = "7a" * 32
+
+
+def cpu() -> float:
+    """CPU seconds of this process and its reaped children (pool workers, verifier)."""
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
 
 
 def emit(**kw: Any) -> None:
@@ -154,13 +161,15 @@ def floor_seconds(conn: Any, where: str, args: tuple[Any, ...]) -> tuple[float, 
     PostgreSQL), so the floor holds no 10M-row list and does not inflate peak memory."""
     cur = conn.execute(f"SELECT grade, uscc FROM ent WHERE inspections_this_year < 2 {where}", args)
     seed = "ab" * 32
-    took, n = 0.0, 0
+    took, n, c = 0.0, 0, 0.0
     while rows := cur.fetchmany(200_000):
-        t = time.perf_counter()
+        t, c0 = time.perf_counter(), time.process_time()
         for g, u in rows:
             hashlib.sha256(("ISD1:rank|" + seed + "|" + g + "|" + u).encode()).hexdigest()
         took += time.perf_counter() - t
+        c += time.process_time() - c0
         n += len(rows)
+    FLOOR_CPU[where] = c
     return took, n
 
 
@@ -174,9 +183,11 @@ def run_draw(
         "2026-11-26T01:00:00Z",
         src.where or "全省",
     )
+    c0 = cpu()
     t0 = time.perf_counter()
     snap = freeze_columnar(conn, src, task=task, params=p, inspectors=insp)
     t1 = time.perf_counter()
+    c1 = cpu()
     com = commit(
         snap,
         committed_at="2026-11-26T01:10:00Z",
@@ -193,10 +204,13 @@ def run_draw(
         ),
     )
     t2 = time.perf_counter()
+    c2 = cpu()
     res = draw_columnar(com, reveal, conn, src)
     t3 = time.perf_counter()
+    c3 = cpu()
     path = save_certificate(res.certificate, os.path.join(OUT, f"cert-{label}"))
     t4 = time.perf_counter()
+    c4 = cpu()
     if src.dialect == "postgres":
         conn.rollback()
     emit(
@@ -208,6 +222,9 @@ def run_draw(
         draw=round(t3 - t2, 2),
         certificate=round(t4 - t3, 2),
         end_to_end=round(t4 - t0, 2),
+        cpu_freeze=round(c1 - c0, 2),
+        cpu_draw=round(c3 - c2, 2),
+        cpu_end_to_end=round(c4 - c0, 2),
     )
     return t3 - t2, path, t4 - t0
 
@@ -297,7 +314,12 @@ def main() -> None:
     # (b) province-wide
     src_all = ColumnarSource("ent", dialect=engine)
     fl_all, rows_all = floor_seconds(lite, "", ())
-    emit(step="floor_province", rows=rows_all, seconds=round(fl_all, 2))
+    emit(
+        step="floor_province",
+        rows=rows_all,
+        seconds=round(fl_all, 2),
+        cpu=round(FLOOR_CPU[""], 2),
+    )
     pb = params({g: 300 for g in "ABCDE"}, 200)
     t = time.perf_counter()
     _, path, _ = run_draw(conn, src_all, pb, f"{engine}-province", inspectors(2000))
@@ -312,7 +334,7 @@ def main() -> None:
 
     # (c) standalone verifier
     verifier = os.path.join(os.path.dirname(__file__), "..", "draw", "verify.py")
-    t = time.perf_counter()
+    t, c = time.perf_counter(), cpu()
     proc = subprocess.run(
         ["/usr/bin/time", "-f", "%M", sys.executable, verifier, path],
         capture_output=True,
@@ -322,6 +344,7 @@ def main() -> None:
     emit(
         step="verify_province",
         seconds=round(ver, 1),
+        cpu=round(cpu() - c, 1),
         over_floor=round(ver / fl_all, 2),
         rc=proc.returncode,
         peak_rss_mb=round(int(proc.stderr.strip().split()[-1]) / 1024),

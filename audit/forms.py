@@ -8,12 +8,12 @@ class EntryFilterForm(forms.Form):
     date_from = forms.DateField(
         label="起始日期",
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
         error_messages={"invalid": "日期格式应为 YYYY-MM-DD"},
     )
     date_to = forms.DateField(
         label="截止日期",
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
         error_messages={"invalid": "日期格式应为 YYYY-MM-DD"},
     )

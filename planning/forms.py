@@ -6,7 +6,7 @@ from registry.models import Tag
 from .models import ExclusionReason, PlanKind, TaskKind, WitnessRole
 from .services import VOID_REASONS
 
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
 DATE_ERR = {"invalid": "日期格式应为 YYYY-MM-DD"}
 
 

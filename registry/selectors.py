@@ -125,6 +125,8 @@ def code_q(code: str) -> Q:
         return Q(uscc=code)
     if len(code) == 15 and code.isdigit():
         return Q(reg_no=code) | prefix_q("uscc", code)
+    if not code.isdigit() or len(code) > 15:  # cannot be (part of) a 注册号
+        return prefix_q("uscc", code)
     return prefix_q("uscc", code) | prefix_q("reg_no", code)
 
 
@@ -182,6 +184,15 @@ def entity_search(*, user: User, filters: EntityFilter | None = None) -> QuerySe
         entities = entities.filter(
             pk__in=EntityTag.objects.filter(tag_id=tag_id).values("entity_id")
         )
+    compact = re.sub(r"\s+", "", f.q).upper()
+    if (
+        _CODE.fullmatch(compact)
+        and len(compact) not in (15, 18)
+        and not compact.isdigit()
+        and sum(c.isdigit() for c in compact) >= 4
+    ):
+        # a partial USCC: list in code order, so the uscc index both filters and orders
+        return entities.order_by("uscc", "id")
     return entities.order_by("-id")
 
 
@@ -201,21 +212,38 @@ class Window:
     has_next: bool
     count: int
     more: bool
+    counted: bool = True
 
     @property
     def has_previous(self) -> bool:
         return self.number > 1
 
 
-def window(queryset: QuerySet[Any], page: str | int | None, per_page: int = 50) -> Window:
+def cheap_to_count(f: EntityFilter) -> bool:
+    """False when counting even COUNT_CAP matches may scan the whole registry: a name fragment
+    shorter than three characters (no trigram index) or a partial code (a wide range)."""
+    text = re.sub(r"\s+", "", f.q).upper()
+    if not text:
+        return True
+    if _CODE.fullmatch(text) and sum(c.isdigit() for c in text) >= 4:
+        return len(text) in (15, 18)
+    return len(f.q.strip()) >= 3
+
+
+def window(
+    queryset: QuerySet[Any], page: str | int | None, per_page: int = 50, *, count: bool = True
+) -> Window:
     try:
         number = max(1, min(int(page or 1), 10_000))
     except (TypeError, ValueError):
         number = 1
     start = (number - 1) * per_page
     rows = list(queryset[start : start + per_page + 1])
-    count, more = bounded_count(queryset)
-    return Window(rows[:per_page], number, per_page, len(rows) > per_page, count, more)
+    if count:
+        total, more = bounded_count(queryset)
+    else:  # "at least what this page shows"; the template says the total was not counted
+        total, more = start + len(rows[:per_page]), True
+    return Window(rows[:per_page], number, per_page, len(rows) > per_page, total, more, count)
 
 
 def list_annotations(

@@ -71,7 +71,9 @@ def entity_list(request: AuthedRequest) -> HttpResponse:
     scope = _require(request, "entity.view")
     form, filters = _filters(request)
     entities = selectors.entity_search(user=request.user, filters=filters).select_related("region")
-    page = selectors.window(entities, request.GET.get("page"))
+    page = selectors.window(
+        entities, request.GET.get("page"), count=selectors.cheap_to_count(filters)
+    )
     info = selectors.list_annotations(page.rows, selectors.default_scheme())
     query = request.GET.copy()
     query.pop("page", None)

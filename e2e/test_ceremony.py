@@ -70,7 +70,7 @@ def test_joint_task_from_plan_to_verified_certificate(
     page.get_by_label("牵头部门").select_option(label="宽城县旅游和文化广电局")
     page.get_by_label("每个部门每组人数").fill("1")
     page.get_by_role("button", name="保存").click()
-    page.screenshot(path=str(SHOTS / "task-created.png"), full_page=True)
+    page.wait_for_url("**/planning/tasks/*/")
     task = InspectionTask.objects.get()
     page.get_by_role("link", name="修改", exact=True).click()
     page.get_by_label("检查组数（0 为自动）").fill("2")
@@ -90,6 +90,7 @@ def test_joint_task_from_plan_to_verified_certificate(
     page.locator('input[name="name_1"]').fill("李监督")
     page.locator('select[name="role_1"]').select_option("supervisor")
     page.get_by_role("button", name="冻结并公布承诺").click()
+    page.wait_for_selector("#commitment")
     draw = Draw.objects.get()
     assert page.locator("#commitment").inner_text() == draw.manifest_sha256
     for name, digits in [("王公证", "351624"), ("李监督", "624135")]:

@@ -27,6 +27,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import caches
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Prefetch
 from django.http import Http404
@@ -451,6 +452,8 @@ class DrawDocuments:
     notice from them (a batch of hundreds costs a handful of queries plus one per sheet)."""
 
     def __init__(self, draw: Draw, *, user: User, today: dt.date | None = None):
+        if not task_list_visible(user=user).filter(pk=draw.task_id).exists():
+            raise PermissionDenied("task.view")
         current_draw(draw)
         self.draw = draw
         self.task = draw.task
@@ -626,7 +629,7 @@ class DrawDocuments:
         return Notice(
             task_name=clean(self.task.name),
             task_number=self.task.number,
-            notice_number=f"{assignment.sheet_number}",
+            notice_number=assignment.sheet_number,
             entity_name=entity.name,
             key_label=entity.key_label,
             key=entity.key,
@@ -634,7 +637,7 @@ class DrawDocuments:
             items=items or ("本次抽查任务确定的检查事项",),
             window=self.window,
             methods="、".join(methods or DEFAULT_METHODS),
-            materials=materials_for(d_i[1] for d_i in self._all_items()),
+            materials=materials_for(i for d in self.departments for i in d.items),
             warning=NOTICE_WARNING,
             contact_name=clean(creator.display_name),
             contact_department=clean(self.task.lead_department.name),
@@ -642,9 +645,6 @@ class DrawDocuments:
             cooperating="、".join(others),
             issued_on=cn_date(self.today),
         )
-
-    def _all_items(self) -> list[tuple[DepartmentEntry, ItemEntry]]:
-        return [(d, i) for d in self.departments for i in d.items]
 
 
 def materials_for(items: Iterable[ItemEntry]) -> tuple[str, ...]:
@@ -1041,12 +1041,22 @@ def batch_generate(
     return report
 
 
+def _view_role(user: User, task: InspectionTask) -> str:
+    """The role under which the user sees the task: over the lead department, else over a
+    participating department (joint tasks)."""
+    scope = Scope.of(user)
+    role = scope.role_for("task.view", task.lead_department)
+    for part in task.departments.select_related("department"):
+        role = role or scope.role_for("task.view", part.department)
+    return role or ""
+
+
 @transaction.atomic
 def _audit_batch(*, draw: Draw, user: User, formats: Sequence[str], report: BatchReport) -> None:
     """Printing the sheets hands entities' data to inspectors: record who did it, and what."""
     entry_append(
         actor=user,
-        role=",".join(sorted(Scope.of(user).roles)),
+        role=_view_role(user, draw.task),
         action="draw.documents",
         instance=draw,
         after={

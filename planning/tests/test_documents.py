@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from django.core.cache import caches
+from django.core.exceptions import PermissionDenied
 from django.core.management import CommandError, call_command
 from django.db import transaction
 from django.urls import reverse
@@ -432,6 +433,7 @@ def test_batch_zip_has_two_pdfs_per_assignment_and_an_index(drawn, people, tmp_p
     entry = AuditEntry.objects.order_by("-seq").first()
     assert AuditEntry.objects.count() == before + 1
     assert entry.action == "draw.documents" and entry.actor_username == "kc_market_org"
+    assert entry.role == "organizer" and entry.department_id == drawn["task"].lead_department_id
     assert entry.after["sheets"] == 4 and entry.after["personal_data"] is True
 
 
@@ -523,6 +525,19 @@ def test_management_command_prints_progress_and_writes_the_zip(drawn, people, tm
     assert "[##############################] 4/4 (100%)" in captured.err
     assert "已生成 4 户、9 个文件" in captured.out
     assert len(zipfile.ZipFile(out).namelist()) == 9
+
+
+def test_the_generator_itself_refuses_users_who_cannot_see_the_task(drawn, people, tmp_path):
+    before = AuditEntry.objects.count()
+    for who in ("xl_market_admin", "town_market_admin"):
+        with pytest.raises(PermissionDenied):
+            docs.batch_generate(
+                draw=drawn["draw"], user=people[who], formats=["docx"], out=tmp_path / "x.zip"
+            )
+        with pytest.raises(PermissionDenied):
+            docs.sheet_file(assignment=drawn["tricky"], user=people[who], fmt="docx")
+    assert not (tmp_path / "x.zip").exists()
+    assert AuditEntry.objects.count() == before
 
 
 def test_management_command_refuses_users_who_cannot_see_the_task(drawn, tmp_path):

@@ -18,6 +18,7 @@ from draw.canonical import (
     merkle_path,
     sha256_hex,
 )
+from draw.parallel import no_gc
 from draw.rank import rank_file
 from draw.records import (
     ALGORITHM_V1_0,
@@ -60,6 +61,13 @@ def finish_draw(
     Inputs: commitment; reveal; seed (from derive_seed); strata (from rank_file or the
         columnar path). Outputs: DrawResult.
     """
+    with no_gc():
+        return _finish_draw(commitment, reveal, seed, strata)
+
+
+def _finish_draw(
+    commitment: Commitment, reveal: EntropyReveal, seed: str, strata: tuple[StratumResult, ...]
+) -> DrawResult:
     snap = commitment.snapshot
     pool = _parse_pool(snap.files)
     per_dept, groups = draw_inspectors(seed, pool, snap.params, snap.group_count)

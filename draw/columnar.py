@@ -35,6 +35,7 @@ from draw.parallel import (
     WINDOW_LINES,
     ScanContext,
     combine_scans,
+    no_gc,
     ordered,
     pool,
     scan_window,
@@ -245,7 +246,7 @@ def freeze_columnar(
         return data, ctx, caller_ids[lo:hi]
 
     # One block = the whole result: small, run inline; otherwise hash in a pool.
-    with pool(0 if len(first) < batch else 1 << 62) as ex:
+    with no_gc(), pool(0 if len(first) < batch else 1 << 62) as ex:
         results = list(ordered(ex, scan_window, tasks()))
     n_lines, root, population, error = combine_scans(results, algorithm)
     if error:

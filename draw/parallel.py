@@ -10,6 +10,7 @@ results never depend on the number of workers. Small inputs run inline.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import multiprocessing
 import os
@@ -67,6 +68,21 @@ def worker_count() -> int:
     if env.isdigit():
         return int(env)
     return min(os.cpu_count() or 1, 8)
+
+
+@contextmanager
+def no_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector (restored on exit). The big passes allocate
+    millions of acyclic tuples and lists; with a large certificate or snapshot alive,
+    every full collection would walk all of it again (and, in forked workers, copy its
+    pages). Nothing these passes build is cyclic, so pausing frees nothing late."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 @contextmanager

@@ -10,6 +10,7 @@ from draw.canonical import iter_lines
 from draw.parallel import (
     NO_BOUND,
     hash_tickets_bound,
+    no_gc,
     ordered,
     pool,
     rank_window,
@@ -90,6 +91,13 @@ def rank_file(
     than k + reserve is re-ranked exactly (keeping the smallest per window), so the
     result is always exact. Windows are hashed by a process pool when the file is big.
     """
+    with no_gc():
+        return _rank_file(seed, candidates, plans)
+
+
+def _rank_file(
+    seed: str, candidates: bytes, plans: Sequence[StratumPlan]
+) -> tuple[StratumResult, ...]:
     want = {p.stratum.encode(): p.k + p.reserve for p in plans}
     bounds = {p.stratum.encode(): hash_tickets_bound(p.population, p.k + p.reserve) for p in plans}
     found = _rank_pass(seed, candidates, bounds, 0)

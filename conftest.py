@@ -99,8 +99,22 @@ def people(make_user):
 
 @pytest.fixture
 def scheme(db):
-    from registry.models import GradingScheme
+    """The default Hebei A–E scheme. Seeded by registry migration 0004; transactional tests
+    flush the tables afterwards, so it is re-seeded here from the same data when missing."""
+    import importlib
 
+    from registry.models import GradeLevel, GradingScheme
+
+    if not GradingScheme.objects.filter(code="hebei-a-e").exists():
+        seed = importlib.import_module("registry.migrations.0004_seed_grading_schemes")
+        for code, name, authority, is_default, levels in seed.SCHEMES:
+            scheme = GradingScheme.objects.create(
+                code=code, name=name, authority=authority, is_default=is_default
+            )
+            for rank, (level_code, level_name) in enumerate(levels, start=1):
+                GradeLevel.objects.create(
+                    scheme=scheme, code=level_code, name=level_name, rank=rank
+                )
     return GradingScheme.objects.get(code="hebei-a-e")
 
 

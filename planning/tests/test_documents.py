@@ -682,3 +682,18 @@ def test_doc_templates_match_their_builder(tmp_path):
     here = Path(build.__file__).parent
     for name in ("sheet.docx", "notice.docx"):
         assert docx_text((tmp_path / name).read_bytes()) == docx_text((here / name).read_bytes())
+
+
+def test_a_department_without_items_gets_a_row_saying_so(drawn, people):
+    import dataclasses
+
+    sheet = _docs(drawn, people["kc_market_org"]).sheet(drawn["tricky"])
+    culture = dataclasses.replace(sheet.departments[1], items=())
+    sheet = dataclasses.replace(sheet, departments=(sheet.departments[0], culture))
+    note = "本部门未选定抽查事项，按本部门法定职责开展检查。"
+    assert docs.sheet_html(sheet).count(note) == 1
+    document = Document(io.BytesIO(docs.sheet_docx(sheet)))
+    item_tables = [t for t in document.tables if t.rows[0].cells[0].text == "序号"][:2]
+    assert [len(t.rows) for t in item_tables] == [3, 2]
+    assert item_tables[1].rows[1].cells[1].text == note
+    assert note not in [c.text for row in item_tables[0].rows for c in row.cells]

@@ -8,6 +8,7 @@ urlpatterns = [
     path("catalog/", include("catalog.urls")),
     path("inspectors/", include("inspectors.urls")),
     path("planning/", include("planning.urls")),
+    path("inspections/", include("inspections.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]
 

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "inspectors",
     "catalog",
     "planning",
+    "inspections",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,1 @@
+"""Models of the inspections app (results, review, publication, follow-up, archives)."""

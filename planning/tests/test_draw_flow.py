@@ -288,7 +288,7 @@ def test_replacements_come_from_the_published_reserve_and_keep_the_certificate_v
     assert doc["events"][-1]["out"] == leader.certificate_no
     market = next(d for d in doc["inspector_draw"] if d["department"] == "130827-market")
     assert new_member.inspector.certificate_no == market["reserve"][0][0]
-    first = Assignment.objects.filter(draw=draw, status="assigned").order_by("sheet_number").first()
+    first = Assignment.objects.filter(draw=draw, status="assigned").order_by("sheet_number")[0]
     substitute = services.draw_replace_target(
         actor=org, draw=draw, assignment=first, reason="deregistered", detail="已于11月注销"
     )

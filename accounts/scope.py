@@ -123,6 +123,8 @@ PERMISSIONS: dict[str, dict[str, Reach]] = {
     # The inspector's own workspace (their group's 一企一表 sheets).
     "assignment.own": {R.INSPECTOR: Reach.OWN_DEPARTMENT},
     "dispatch.confirm": {R.DEPT_ADMIN: Reach.OWN_DEPARTMENT, R.REVIEWER: Reach.OWN_DEPARTMENT},
+    # 检查结果审核、公示、更正审核和后续处置 (inspections): the department's reviewer.
+    "result.review": {R.REVIEWER: Reach.OWN_DEPARTMENT, R.DEPT_ADMIN: Reach.OWN_DEPARTMENT},
     "audit.view": {
         R.SUPERVISOR: Reach.REGION_AND_BELOW,
         R.REGION_ADMIN: Reach.REGION_AND_BELOW,

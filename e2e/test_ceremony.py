@@ -102,6 +102,22 @@ def test_joint_task_from_plan_to_verified_certificate(
     assert page.locator("[data-status]").first.get_attribute("data-status") == "drawn"
     page.screenshot(path=str(SHOTS / "draw-result.png"), full_page=True)
 
+    # 4b. 一企一表 generated and opened: the PDF, rendered to PNG, carries the Chinese text.
+    first = draw.assignments.select_related("entity").order_by("sheet_number")[0]
+    page.get_by_role("link", name="一企一表与随机抽查通知书（PDF / Word / Excel）").click()
+    with page.expect_download() as download:
+        page.locator(f'a[href$="/assignments/{first.pk}/sheet.pdf"]').click()
+    sheet = tmp_path / "sheet.pdf"
+    download.value.save_as(sheet)
+    assert sheet.read_bytes()[:4] == b"%PDF"
+    subprocess.run(["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "1", str(sheet),
+                    str(SHOTS / "sheet")], check=True)
+    text = subprocess.run(["pdftotext", "-layout", str(sheet), "-"], capture_output=True,
+                          text=True, check=True).stdout
+    assert first.entity.name in text and first.entity_key in text
+    assert "一企一表" in text or "检查记录表" in text
+    page.go_back()
+
     # 5. One inspector is replaced with a reason, from the reserve order.
     page.get_by_role("link", name="替换人员或对象（按备选顺序）").click()
     page.locator('form:has(input[value="inspector"]) select[name="inspector"]').select_option(

@@ -320,6 +320,7 @@ class Sheet:
     task_name: str
     task_number: str
     task_kind: str
+    title: str  # 市场监管领域… for market-led tasks, the general form title otherwise
     sheet_number: str
     draw_id: str
     certificate_sha256: str
@@ -598,6 +599,11 @@ class DrawDocuments:
             task_name=clean(self.task.name),
             task_number=self.task.number,
             task_kind=self.task.get_kind_display(),
+            title=(
+                "市场监管领域随机抽查情况记录表"
+                if self.task.lead_department.kind == "market"
+                else "“双随机、一公开”随机抽查情况记录表"
+            ),
             sheet_number=assignment.sheet_number,
             draw_id=self.draw.draw_id,
             certificate_sha256=self.draw.certificate_sha256,

@@ -165,7 +165,7 @@ def build_sheet(path: Path) -> None:
     footer(doc, "表号 {{ s.sheet_number }} · {{ s.entity.name }}")
     para(
         doc,
-        "市场监管领域随机抽查情况记录表",
+        "{{ s.title }}",
         bold=True,
         size=16,
         title=True,

@@ -427,6 +427,7 @@ def commitment_from_storage(manifest_json: str, files: Mapping[str, bytes]) -> e
         ),
         group_count=manifest["groups"]["count"],
         pool=dict(manifest["groups"]["eligible"]),
+        algorithm=manifest["algorithm"],
     )
     import hashlib
 

@@ -1,6 +1,6 @@
 # Suiji — every entry point a developer or CI needs. `make help` lists them.
 PY := .venv/bin/python
-PYTEST := $(PY) -m pytest
+PYTEST := $(PY) -m pytest -n 2
 export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: help install run migrate demo-data test test-sqlite test-postgres test-draw lint format \
@@ -45,7 +45,7 @@ test-postgres: install
 	@scripts/with-postgres.sh $(PYTEST) -p no:cacheprovider
 
 test-draw: install ## The draw engine alone (no database, no Django)
-	@$(PYTEST) -p no:cacheprovider -p no:django draw
+	@$(PY) -m pytest -p no:cacheprovider -p no:django draw
 
 bench-draw: install ## Draw engine benchmark (see docs/performance.md; takes long at full scale)
 	@$(PY) bench/draw_bench.py

@@ -423,7 +423,7 @@ def item_result_save(
         kinds = {c.kind for c in categories}
         if CategoryKind.PASS in kinds and len(kinds) > 1:
             errors["categories"] = "“未发现问题”不能与其他检查结果同时选择"
-        if any(c.is_problem for c in categories) and not problems.strip():
+        elif any(c.is_problem for c in categories) and not problems.strip():
             errors["problems"] = "发现问题的，请写明发现问题情况"
     if not methods:
         errors["methods"] = "请选择核查方式"

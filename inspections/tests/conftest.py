@@ -48,7 +48,10 @@ def make_items(department, names):
     ]
 
 
-def drawn_joint_task(people, depts, scheme, *, window_start=D(2026, 11, 1)):
+WINDOW_START = D(2026, 11, 1)
+
+
+def drawn_joint_task(people, depts, scheme, *, window_start=WINDOW_START):
     from planning import services as planning
     from planning.models import TaskKind
     from planning.tests.test_draw_flow import WITNESSES

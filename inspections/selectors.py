@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -27,8 +28,8 @@ from .models import (
     FollowUp,
     FollowUpStatus,
     ItemResult,
+    ResultCategorySet,
     ResultCorrection,
-    SheetEventKind,
     SheetResult,
     SheetState,
 )
@@ -240,7 +241,7 @@ def item_rows(assignment: Assignment, sheet: SheetResult | None, user: User) -> 
             try:
                 _item_role(user, assignment, part)
                 editable_parts[part.pk] = True
-            except Exception:
+            except PermissionDenied:
                 editable_parts[part.pk] = False
         result = results.get((part.pk, item.pk if item else None))
         corrections = list(result.corrections.prefetch_related("categories")) if result else []
@@ -250,7 +251,7 @@ def item_rows(assignment: Assignment, sheet: SheetResult | None, user: User) -> 
 
 def entity_history(assignment: Assignment) -> list[SheetResult]:
     """The entity's other published results (public information: department, date, result)."""
-    return list(
+    rows = list(
         SheetResult.objects.filter(
             assignment__entity_id=assignment.entity_id, state=SheetState.PUBLISHED
         )
@@ -258,6 +259,9 @@ def entity_history(assignment: Assignment) -> list[SheetResult]:
         .select_related("assignment__task", "assignment__task__lead_department")
         .order_by("-completed_on")[:20]
     )
+    for row in rows:
+        row.result_labels = sheet_categories(row)  # type: ignore[attr-defined]
+    return rows
 
 
 def sheet_categories(sheet: SheetResult) -> list[str]:
@@ -277,7 +281,7 @@ def sheet_categories(sheet: SheetResult) -> list[str]:
     return sorted(labels, key=lambda label: labels[label])
 
 
-def category_set_of(assignment: Assignment, sheet: SheetResult | None):  # type: ignore[no-untyped-def]
+def category_set_of(assignment: Assignment, sheet: SheetResult | None) -> ResultCategorySet:
     return sheet.category_set if sheet else category_set_for(assignment.task.region)
 
 
@@ -330,6 +334,3 @@ def history(sheet: SheetResult | None) -> list[object]:
     if sheet is None:
         return []
     return list(sheet.events.select_related("actor"))
-
-
-OVERDUE_EVENT_KINDS = (SheetEventKind.SUBMITTED, SheetEventKind.PUBLISHED)

@@ -205,7 +205,7 @@ def test_corrections_only_after_publication(joint):
     fill_sheet(j, problem=True)
     from inspections.models import ItemResult
 
-    result = ItemResult.objects.filter(part=j["parts"]["market"]).first()
+    result = ItemResult.objects.filter(part=j["parts"]["market"])[0]
     with pytest.raises(ValidationError, match="直接修改"):
         services.correction_create(
             actor=j["leader"], item_result=result, reason="x", categories=[category("1")]

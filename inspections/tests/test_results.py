@@ -364,7 +364,7 @@ def test_published_results_are_immutable_through_every_service(joint, people):
     services.sheet_review(actor=j["market_rev"], sheet=sheet, approve=True)
     sheet = services.sheet_publish(actor=j["market_rev"], sheet=sheet)
     a, parts = j["sheet"], j["parts"]
-    item_result = sheet.items.filter(part=parts["market"]).order_by("item__position").first()
+    item_result = sheet.items.get(part=parts["market"], item__position=1)
     before = audit_count()
     snapshot_before = services.item_snapshot(item_result)
     state_before = services._sheet_before(sheet)

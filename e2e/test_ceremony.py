@@ -110,10 +110,13 @@ def test_joint_task_from_plan_to_verified_certificate(
     sheet = tmp_path / "sheet.pdf"
     download.value.save_as(sheet)
     assert sheet.read_bytes()[:4] == b"%PDF"
-    subprocess.run(["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "1", str(sheet),
-                    str(SHOTS / "sheet")], check=True)
-    text = subprocess.run(["pdftotext", "-layout", str(sheet), "-"], capture_output=True,
-                          text=True, check=True).stdout
+    subprocess.run(
+        ["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "1", str(sheet), str(SHOTS / "sheet")],
+        check=True,
+    )
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(sheet), "-"], capture_output=True, text=True, check=True
+    ).stdout
     assert first.entity.name in text and first.entity_key in text
     assert "一企一表" in text or "检查记录表" in text
     page.go_back()

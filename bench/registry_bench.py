@@ -6,8 +6,9 @@
 Works on a fresh database (migrates it). Writes JSON lines to stdout:
   import   a generated CSV of N entities through the real pipeline (validate, then commit in
            one transaction), then the same file again (idempotent: 0 created, 0 updated);
+  csv_floor the csv module alone reading the same file (compare runs on a loaded machine);
   xlsx     a generated .xlsx of --xlsx-rows new entities through the same pipeline, and the
-           floor: openpyxl read_only iterating the same sheet without doing anything;
+           floors: openpyxl read_only and python-calamine iterating the same sheet;
   search   p50/p95 over --repeat runs of typical list queries as a county user (one page of
            50 rows + the bounded count + the page's grades/flags/tags, i.e. the list page's
            queries without template rendering).
@@ -77,6 +78,7 @@ HEADERS = [
 
 def emit(**kw: Any) -> None:
     kw["db"] = connection.vendor
+    kw["load"] = [round(x, 2) for x in os.getloadavg()]
     print(json.dumps(kw, ensure_ascii=False), flush=True)
 
 
@@ -288,6 +290,17 @@ def main() -> None:
             writer.writerow(HEADERS)
             writer.writerows(make_rows(0, args.n, 1))
         emit(bench="generate", file="csv", rows=args.n, s=round(time.perf_counter() - t0, 1))
+        t0 = time.perf_counter()
+        with open(path, newline="", encoding="utf-8") as handle:
+            count = sum(1 for _ in csv.reader(handle)) - 1
+        floor = time.perf_counter() - t0
+        emit(
+            bench="csv_floor",
+            rows=count,
+            s=round(floor, 2),
+            rows_per_s=round(count / floor),
+            note="csv module iteration only, same run: the load-independent yardstick",
+        )
         run_import(user, path, "csv", args.n)
         run_import(user, path, "csv (same file again)", args.n)
         add_flags(args.n)
@@ -308,11 +321,23 @@ def main() -> None:
             floor = time.perf_counter() - t0
             emit(
                 bench="xlsx_floor",
+                reader="openpyxl read_only",
                 rows=count - 1,
                 s=round(floor, 2),
                 rows_per_s=round((count - 1) / floor),
-                note="openpyxl read_only iteration only; the pipeline reads the file twice "
-                "(validate, commit)",
+            )
+            from python_calamine import CalamineWorkbook
+
+            t0 = time.perf_counter()
+            sheet = CalamineWorkbook.from_path(str(xpath)).get_sheet_by_index(0)
+            count = sum(1 for _ in sheet.iter_rows())
+            floor = time.perf_counter() - t0
+            emit(
+                bench="xlsx_floor",
+                reader="python-calamine (used by core.tabular)",
+                rows=count - 1,
+                s=round(floor, 2),
+                rows_per_s=round((count - 1) / floor),
             )
             run_import(user, xpath, "xlsx", args.xlsx_rows)
     if not args.skip_import:

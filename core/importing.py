@@ -6,14 +6,21 @@ which columns it reads and how to turn one row into a record (`parse_row`), and 
 records (`commit`). The framework handles files, row numbers, error collection, progress (web
 page and command line), background execution, the transaction and the audit entries.
 
-Validation and commit each read the file in a streaming pass, so a million-row file is never
-held in memory as records; commit runs in one transaction, so a failure writes nothing.
+Validation reads the file in one streaming pass, so a million-row file is never held in memory
+as records. Importers that set `spool_records` have their validated records written to a spool
+file beside the upload (pickled batches, each sealed with an HMAC bound to the job and the upload's
+SHA-256); commit then reads the spool instead of parsing and validating the file a second time,
+and refuses if the upload or the spool changed. Other importers' commit re-reads the file. Commit
+runs in one transaction, so a failure writes nothing.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import importlib
+import pickle
+import struct
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -26,6 +33,7 @@ from django.core.files import File
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from accounts.scope import Scope
 from audit.services import entry_append
@@ -131,9 +139,14 @@ class Importer:
     label: ClassVar[str]  # Chinese name of what is imported, e.g. "检查对象"
     permission: ClassVar[str]  # scope permission needed to import, e.g. "entity.manage"
     columns: ClassVar[list[Column]]
+    # True: validation spools the parsed records and commit reads them back instead of parsing
+    # the file again (records must be picklable and commit must re-check whatever can change
+    # between validation and confirmation, e.g. rows that now exist).
+    spool_records: ClassVar[bool] = False
 
     def __init__(self, context: ImportContext):
         self.context = context
+        self.table_total: int | None = None  # data rows of the file, once iter_parsed opened it
 
     # --- what subclasses implement -------------------------------------------------------
     def parse_row(self, values: dict[str, Any], row: int) -> Any:
@@ -152,6 +165,14 @@ class Importer:
 
     def preview_row(self, record: Any) -> dict[str, Any]:
         return {"记录": str(record)}
+
+    def spool_encode(self, record: Any) -> Any:
+        """What the spool keeps of a record (spool_records importers): something cheaper to
+        pickle than the record, e.g. a plain tuple. spool_decode turns it back."""
+        return record
+
+    def spool_decode(self, value: Any) -> Any:
+        return value
 
     # --- shared machinery ----------------------------------------------------------------
     def header_map(self, headers: list[str]) -> dict[str, str]:
@@ -182,18 +203,47 @@ class Importer:
     def iter_parsed(
         self, path: Path, filename: str
     ) -> Iterator[tuple[int, Any | None, list[RowError]]]:
-        rows, _total, mapping, headers = self.read_rows(path, filename)
+        if type(self).read_rows is not Importer.read_rows:  # a subclass reads its own way
+            rows, total, mapping, headers = self.read_rows(path, filename)
+            self.table_total = total
+            cells: Iterator[tuple[int, list[Any]]] | None = None
+        else:
+            table = read_table(
+                path,
+                filename=filename,
+                expected_headers={c.header for c in self.columns}
+                | {a for c in self.columns for a in c.aliases},
+            )
+            self.table_total, headers = table.total, table.headers
+            mapping = self.header_map(headers)
+            cells = table.cells
         missing = self.missing_columns(headers)
         if missing:
             names = "、".join(c.header for c in missing)
             yield 0, None, [RowError(0, "", f"缺少必填列：{names}。请使用下载的导入模板。")]
             return
-        for row in rows:
-            values = {key: row.values.get(header) for header, key in mapping.items()}
+        parse_row = self.parse_row
+        if cells is None:
+            for row in rows:
+                values = {key: row.values.get(header) for header, key in mapping.items()}
+                try:
+                    yield row.number, parse_row(values, row.number), []
+                except RowRejected as rejected:
+                    yield row.number, None, rejected.errors
+            return
+        # the same values as Row.values would give (a repeated header: its last column wins),
+        # without building the header → value dict of every row first
+        last = {h: i for i, h in enumerate(headers) if h}
+        index = [(key, last[header]) for header, key in mapping.items()]
+        width = max((i for _k, i in index), default=-1) + 1
+        for number, row_cells in cells:
+            if len(row_cells) < width:
+                row_cells = row_cells + [None] * (width - len(row_cells))
+            values = {key: row_cells[i] for key, i in index}
             try:
-                yield row.number, self.parse_row(values, row.number), []
+                yield number, parse_row(values, number), []
             except RowRejected as rejected:
-                yield row.number, None, rejected.errors
+                yield number, None, rejected.errors
 
     def column_header(self, key: str) -> str:
         for column in self.columns:
@@ -311,6 +361,13 @@ def import_job_validate(*, job: ImportJob, progress: Progress | None = None) -> 
     importer = importer_for(job)
     result = ValidationResult()
     ImportJob.objects.filter(pk=job.pk).update(status=ImportStatus.VALIDATING)
+    spool = _Spool(job) if importer.spool_records else None
+    if spool is not None:
+        spool.remove()
+    own_reader = type(importer).read_rows is not Importer.read_rows
+    state: dict[str, int | None] = {"total": None}
+    writer = spool.writer() if spool is not None else None
+    encode = importer.spool_encode
 
     def report(done: int, total: int | None) -> None:
         progress_set(job.pk, "validate", done, total)
@@ -318,13 +375,18 @@ def import_job_validate(*, job: ImportJob, progress: Progress | None = None) -> 
             progress("validate", done, total)
 
     try:
-        _rows, total, _m, _h = importer.read_rows(Path(job.file.path), job.original_name)
-        report(0, total)
+        if own_reader:  # the subclass counts its own way (e.g. items, not physical rows)
+            _rows, state["total"], _m, _h = importer.read_rows(
+                Path(job.file.path), job.original_name
+            )
+        report(0, state["total"])
 
         def records() -> Iterator[tuple[int, Any]]:
             for number, record, errors in importer.iter_parsed(
                 Path(job.file.path), job.original_name
             ):
+                if not own_reader and state["total"] is None:
+                    state["total"] = importer.table_total
                 result.total += 1 if number else 0
                 for error in errors:
                     result.add_error(error)
@@ -332,16 +394,22 @@ def import_job_validate(*, job: ImportJob, progress: Progress | None = None) -> 
                     result.valid += 1
                     if len(result.preview) < PREVIEW_ROWS:
                         result.preview.append({"row": number, **importer.preview_row(record)})
+                    if writer is not None and not result.error_count:
+                        writer.add(encode(record))
                     yield number, record
                 if result.total % 1000 == 0:
-                    report(result.total, total)
+                    report(result.total, state["total"])
 
         for error in importer.check_file(records()):
             result.add_error(error)
-        report(result.total, total)
+        if writer is not None:
+            writer.close(complete=not result.error_count)
+        report(result.total, state["total"])
     except TableError as exc:
         result.add_error(RowError(0, "", str(exc)))
     except Exception as exc:
+        if writer is not None:
+            writer.close(complete=False)
         with transaction.atomic():
             ImportJob.objects.filter(pk=job.pk).update(
                 status=ImportStatus.FAILED,
@@ -360,6 +428,8 @@ def import_job_validate(*, job: ImportJob, progress: Progress | None = None) -> 
     if result.total == 0 and not result.error_count:
         result.add_error(RowError(0, "", "文件中没有数据行。"))
     status = ImportStatus.INVALID if result.error_count else ImportStatus.READY
+    if status == ImportStatus.INVALID and writer is not None:
+        writer.close(complete=False)
     with transaction.atomic():
         job = ImportJob.objects.select_for_update().get(pk=job.pk)
         job.status = status
@@ -380,6 +450,114 @@ def import_job_validate(*, job: ImportJob, progress: Progress | None = None) -> 
             after={"status": status, "rows": result.total, "errors": result.error_count},
         )
     return job
+
+
+# --- the spool: validated records kept between validation and commit ------------------------
+
+
+class SpoolMismatch(ValidationError):
+    pass
+
+
+class _Spool:
+    """Validated records of one job, beside its upload: a header naming the job and the
+    upload's SHA-256, then frames (length, HMAC, pickled batch of records), then an end frame
+    with the record count. Every frame's HMAC is keyed by the job id and the upload digest
+    (salted with SECRET_KEY) and covers the frame's position, so a frame is checked before it
+    is unpickled, and frames cannot be altered, dropped, reordered or taken from another job."""
+
+    MAGIC = b"suiji-import-spool/1\n"
+    BATCH = 2000
+    _FRAME = struct.Struct(">Q32s")
+
+    def __init__(self, job: ImportJob):
+        self.job = job
+        self.path = Path(job.file.path + ".spool")
+        self.key = salted_hmac(
+            "core.importing.spool", f"{job.pk}:{job.sha256}", algorithm="sha256"
+        ).digest()
+
+    def _mac(self, index: int, payload: bytes) -> bytes:
+        return hmac.new(self.key, struct.pack(">Q", index) + payload, hashlib.sha256).digest()
+
+    def remove(self) -> None:
+        self.path.unlink(missing_ok=True)
+
+    def writer(self) -> _SpoolWriter:
+        return _SpoolWriter(self)
+
+    def exists(self) -> bool:
+        return self.path.exists()
+
+    def read(self) -> Iterator[Any]:
+        """The records, in file order; SpoolMismatch if the upload or the spool changed."""
+        refuse = "暂存的校验结果与上传文件不一致（文件在校验后被改动），导入已取消。请重新上传。"
+        digest = hashlib.sha256()
+        with open(self.job.file.path, "rb") as upload:
+            for chunk in iter(lambda: upload.read(1 << 20), b""):
+                digest.update(chunk)
+        if digest.hexdigest() != self.job.sha256:
+            raise SpoolMismatch(refuse)
+        with open(self.path, "rb") as handle:
+            if handle.readline() != self.MAGIC:
+                raise SpoolMismatch(refuse)
+            index, count = 0, 0
+            while True:
+                head = handle.read(self._FRAME.size)
+                if len(head) != self._FRAME.size:
+                    raise SpoolMismatch(refuse)  # cut short: no end frame
+                length, mac = self._FRAME.unpack(head)
+                payload = handle.read(length)
+                if len(payload) != length or not hmac.compare_digest(
+                    mac, self._mac(index, payload)
+                ):
+                    raise SpoolMismatch(refuse)
+                index += 1
+                if payload[:4] == b"END:":
+                    if int(payload[4:]) != count or handle.read(1):
+                        raise SpoolMismatch(refuse)
+                    return
+                batch = pickle.loads(payload)  # noqa: S301 - authenticated above
+                count += len(batch)
+                yield from batch
+
+
+class _SpoolWriter:
+    def __init__(self, spool: _Spool):
+        self.spool = spool
+        self.handle = open(spool.path, "wb")  # noqa: SIM115 - closed in close()
+        self.handle.write(spool.MAGIC)
+        self.batch: list[Any] = []
+        self.index = 0
+        self.count = 0
+
+    def add(self, record: Any) -> None:
+        self.batch.append(record)
+        if len(self.batch) >= self.spool.BATCH:
+            self._frame(pickle.dumps(self.batch, protocol=pickle.HIGHEST_PROTOCOL))
+            self.count += len(self.batch)
+            self.batch = []
+
+    def _frame(self, payload: bytes) -> None:
+        mac = self.spool._mac(self.index, payload)
+        self.handle.write(self.spool._FRAME.pack(len(payload), mac))
+        self.handle.write(payload)
+        self.index += 1
+
+    def close(self, *, complete: bool) -> None:
+        if self.handle.closed:
+            if not complete:
+                self.spool.remove()
+            return
+        if complete:
+            if self.batch:
+                self._frame(pickle.dumps(self.batch, protocol=pickle.HIGHEST_PROTOCOL))
+                self.count += len(self.batch)
+                self.batch = []
+            self._frame(f"END:{self.count}".encode())
+        self.handle.close()
+        if not complete:
+            self.spool.remove()
 
 
 @transaction.atomic
@@ -406,6 +584,7 @@ def import_job_cancel(*, actor: User, job: ImportJob) -> ImportJob:
         raise ValidationError(f"该导入任务当前状态为“{job.get_status_display()}”，不能取消。")
     job.status = ImportStatus.CANCELLED
     job.save(update_fields=["status"])
+    transaction.on_commit(_Spool(job).remove)
     entry_append(actor=actor, role=role, action=f"import.{job.kind}.cancel", instance=job)
     return job
 
@@ -420,7 +599,14 @@ def import_job_commit(*, job: ImportJob, progress: Progress | None = None) -> Im
         if progress:
             progress("commit", done, total)
 
+    spool = _Spool(job) if importer.spool_records else None
+
     def records() -> Iterator[Any]:
+        if spool is not None and spool.exists():
+            decode = importer.spool_decode
+            for value in spool.read():
+                yield decode(value)
+            return
         for number, record, errors in importer.iter_parsed(Path(job.file.path), job.original_name):
             if errors or record is None:
                 raise ValidationError(f"第 {number} 行在确认后校验不通过，导入已取消。")
@@ -462,6 +648,9 @@ def import_job_commit(*, job: ImportJob, progress: Progress | None = None) -> Im
         job.refresh_from_db()
         if not isinstance(exc, ValidationError):
             raise
+    finally:
+        if spool is not None:
+            spool.remove()
     return job
 
 

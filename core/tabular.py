@@ -13,7 +13,7 @@ import io
 import re
 import zipfile
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -108,6 +108,9 @@ class Table:
     header_row: int
     rows: Iterator[Row]
     total: int | None  # number of data rows when known up front
+    # the same data rows as (row number, cells in header order); `rows` and `cells` share one
+    # stream, so read one or the other
+    cells: Iterator[tuple[int, list[Any]]] = field(default_factory=lambda: iter(()))
 
 
 def _normalise_header(value: Any) -> str:
@@ -148,24 +151,56 @@ def _rows_to_table(
             break
     header_row, headers = _find_header(head, expected)
 
-    def generate() -> Iterator[Row]:
-        def all_rows() -> Iterator[tuple[int, list[Any]]]:
-            yield from head
-            yield from numbered
+    def data() -> Iterator[tuple[int, list[Any]]]:
+        for number, cells in head:
+            if number > header_row and not _blank(cells):
+                yield number, cells
+        for number, cells in numbered:
+            if number > header_row and not _blank(cells):
+                yield number, cells
 
-        for number, cells in all_rows():
-            if number <= header_row:
-                continue
-            if all(c is None or (isinstance(c, str) and not c.strip()) for c in cells):
-                continue
-            values = {h: cells[i] if i < len(cells) else None for i, h in enumerate(headers) if h}
-            yield Row(number, values)
+    cells = data()
+    named = [(i, h) for i, h in enumerate(headers) if h]
+
+    def rows() -> Iterator[Row]:
+        for number, row in cells:
+            width = len(row)
+            yield Row(number, {h: row[i] if i < width else None for i, h in named})
 
     total = total_rows - header_row if total_rows is not None else None
-    return Table(headers=headers, header_row=header_row, rows=generate(), total=total)
+    return Table(headers=headers, header_row=header_row, rows=rows(), total=total, cells=cells)
+
+
+def _blank(cells: list[Any]) -> bool:
+    return not any(c is not None and (c.__class__ is not str or c.strip()) for c in cells)
 
 
 def _read_xlsx(path: Path, expected: set[str]) -> Table:
+    """.xlsx through python-calamine (a Rust reader, ~10× openpyxl read-only mode; see
+    docs/decisions/0004-fast-xlsx-reader.md), else openpyxl. Both give the same values after
+    clean_text / clean_code / parse_date: calamine writes empty cells as "" (made None here)
+    and whole numbers as floats, openpyxl as ints."""
+    try:
+        from python_calamine import CalamineWorkbook
+    except ImportError:  # pragma: no cover - the fallback when the wheel is unavailable
+        return _read_xlsx_openpyxl(path, expected)
+    try:
+        sheet = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0)
+        end = sheet.end  # (last row, last column), 0-based; None for an empty sheet
+    except Exception as exc:  # CalamineError, zip and XML errors, …
+        raise TableError("文件无法作为 .xlsx 读取（文件损坏或不是 Excel 文件）") from exc
+
+    def numbered() -> Iterator[tuple[int, list[Any]]]:
+        try:
+            for i, r in enumerate(sheet.iter_rows(), start=1):
+                yield i, [None if c == "" else c for c in r]
+        except Exception as exc:  # a sheet that breaks off half-way
+            raise TableError("文件无法作为 .xlsx 读取（文件损坏或不是 Excel 文件）") from exc
+
+    return _rows_to_table(numbered(), expected, end[0] + 1 if end else 0)
+
+
+def _read_xlsx_openpyxl(path: Path, expected: set[str]) -> Table:
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 

@@ -39,6 +39,7 @@ from .models import (
     Tag,
     TagCategory,
 )
+from .services import current_grades_refresh
 
 COUNTY = "130827"
 TOTAL = 30_000
@@ -463,6 +464,7 @@ def _load(townships: list[Region], departments: dict[str, Department]) -> str:
     EntityTag.objects.bulk_create(entity_tags, batch_size=5000)
     through.objects.bulk_create(links, batch_size=5000)
     EntityGrade.objects.bulk_create(grades, batch_size=5000)
+    current_grades_refresh([e.pk for e in entities])
     EntityFlag.objects.bulk_create(flags, batch_size=5000)
     Complaint.objects.bulk_create(complaints, batch_size=5000)
     return (

@@ -9,6 +9,7 @@ its verdict decides and explains. Tests check that both agree on random input.
 from __future__ import annotations
 
 import re
+from operator import mul
 
 from stdnum import exceptions as stdnum_errors
 from stdnum.cn import uscc as stdnum_uscc
@@ -24,7 +25,10 @@ _ORG_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
 
 
 def uscc_check_char(first17: str) -> str:
-    total = sum(_INDEX[c] * w for c, w in zip(first17, _WEIGHTS, strict=True))
+    """The 18th character for 17 characters of USCC_ALPHABET (KeyError for others)."""
+    if len(first17) != 17:
+        raise ValueError("a USCC check character needs exactly 17 characters")
+    total = sum(map(mul, map(_INDEX.__getitem__, first17), _WEIGHTS))
     return USCC_ALPHABET[(31 - total % 31) % 31]
 
 

@@ -14,15 +14,16 @@ gets one EntityChange row (bulk) naming the import job, which the entity's histo
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from itertools import islice
 from typing import Any, ClassVar
 
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import Department
@@ -31,7 +32,13 @@ from core.importing import Column, CommitReport, Importer, RowError, RowRejected
 from core.tabular import clean_code, clean_text, parse_date
 from regions.models import Region
 
-from .identifiers import id_number_error, phone_error, reg_no_error, uscc_error
+from .identifiers import (
+    id_number_error,
+    phone_error,
+    reg_no_error,
+    uscc_check_char,
+    uscc_error,
+)
 from .models import (
     INDUSTRY_SECTIONS,
     ChangeSource,
@@ -48,7 +55,7 @@ from .models import (
     Tag,
 )
 
-BATCH = 5000
+BATCH = 10_000
 
 STATUS_WORDS: list[tuple[str, str]] = [
     # checked in order; the first word found in the cell decides ("吊销，未注销" is 吊销)
@@ -112,9 +119,55 @@ def _text(value: Any) -> str:
     return clean_text(value)
 
 
+_USCC_FAST = re.compile(r"\d{8}[0-9A-HJ-NPQRTUWXY]{10}")
+_PHONE_FAST = re.compile(r"\+?[0-9][0-9\-/、,，]{5,31}")
+_DEPARTMENT_SPLIT = re.compile(r"[,，、;；\s]+")
+
+
+def _industry(text: str) -> tuple[str, str]:
+    """(门类 letter, finer class) of an 行业 cell."""
+    if not text:
+        return "", ""
+    match = _SECTION.fullmatch(text)
+    if match:
+        code, detail = match.group(1), (match.group(2) or "").strip()
+        return code, "" if detail == INDUSTRY_SECTIONS[code] else detail
+    if text in _SECTION_BY_NAME:
+        return _SECTION_BY_NAME[text], ""
+    return "", text
+
+
+def _iso_date(value: Any) -> dt.date | None:
+    """Fast path of parse_date for "2019-05-01" text (None: let parse_date decide)."""
+    if (
+        type(value) is str
+        and len(value) == 10
+        and value[4] == "-"
+        and value[7] == "-"
+        and value[:4].isdigit()
+        and value[5:7].isdigit()
+        and value[8:].isdigit()
+    ):
+        try:
+            return dt.date(int(value[:4]), int(value[5:7]), int(value[8:]))
+        except ValueError:
+            return None
+    return None
+
+
+_SCIENTIFIC = re.compile(r"\d+[eE]\d+")
+
+
 def _code(value: Any) -> str:
-    """clean_code with a fast path for plain ASCII codes (same result)."""
-    if type(value) is str and value.isascii() and value.isalnum() and "e" not in value.lower():
+    """clean_code with fast paths for empty cells and plain ASCII codes (same result)."""
+    if value is None or value == "":
+        return ""
+    if (
+        type(value) is str
+        and value.isascii()
+        and value.isalnum()
+        and not (("E" in value or "e" in value) and _SCIENTIFIC.fullmatch(value))
+    ):
         return value.upper()
     return clean_code(value)
 
@@ -138,7 +191,9 @@ class EntityRecord:
     grade_level_id: int | None = None
     tag_ids: tuple[int, ...] = ()
     department_ids: tuple[int, ...] = ()
-    extra: dict[str, Any] = field(default_factory=dict)
+
+
+_RECORD_FIELDS: list[str] = list(EntityRecord.__slots__)
 
 
 def infer_type(uscc: str, reg_no: str) -> str:
@@ -157,6 +212,7 @@ def infer_type(uscc: str, reg_no: str) -> str:
 
 
 class EntityImporter(Importer):
+    spool_records = True  # records are plain picklable dataclasses; commit re-matches keys
     kind = "entities"
     label = "检查对象"
     permission = "entity.manage"
@@ -320,146 +376,230 @@ class EntityImporter(Importer):
             "tags": tags,
             "departments": departments,
             "today": timezone.localdate(),
+            "headers": {c.key: c.header for c in self.columns},
+            # memo of cells that repeat down a column (type, status, industry, region, …):
+            # raw cell → parsed value and errors; bounded by the distinct values of the file
+            "memo": {},
         }
         return self._lookups
 
     # --- one row -----------------------------------------------------------------------------
+    # parse_row runs once per row of files of a million rows: no closures, no per-row regex
+    # compilation, memo tables for the columns that repeat (type, status, industry, grade,
+    # region, tags), and the error list is built only for rows that have errors.
     def parse_row(self, values: dict[str, Any], row: int) -> EntityRecord:
-        L = self.lookups()
-        errors: list[RowError] = []
-
-        def error(key: str, message: str) -> None:
-            errors.append(RowError(row, self.column_header(key), message))
+        L = self._lookups or self.lookups()
+        memo: dict[tuple[str, str], Any] = L["memo"]
+        errors: list[tuple[str, str]] | None = None
 
         uscc = _code(values.get("uscc"))
         reg_no = _code(values.get("reg_no"))
-        if len(uscc) == 15 and uscc.isdigit() and not reg_no:
+        if len(uscc) == 15 and not reg_no and uscc.isdigit():
             uscc, reg_no = "", uscc  # a 注册号 in a combined "代码/注册号" column
-        if uscc and (message := uscc_error(uscc)):
-            error("uscc", message)
+        if (
+            uscc
+            and not (_USCC_FAST.fullmatch(uscc) and uscc_check_char(uscc[:17]) == uscc[17])
+            and (message := uscc_error(uscc))
+        ):
+            errors = [("uscc", message)]
         if reg_no and (message := reg_no_error(reg_no)):
-            error("reg_no", message)
+            errors = (errors or []) + [("reg_no", message)]
         if not uscc and not reg_no:
-            error("uscc", "统一社会信用代码和注册号至少填写一项")
+            errors = (errors or []) + [("uscc", "统一社会信用代码和注册号至少填写一项")]
 
         name = _text(values.get("name"))
         if not name:
-            error("name", "企业名称不能为空")
+            errors = (errors or []) + [("name", "企业名称不能为空")]
 
         entity_type = ""
-        raw_type = _text(values.get("entity_type"))
-        if raw_type:
-            entity_type = next((t for word, t in TYPE_WORDS if word in raw_type), "")
-            if not entity_type:
-                error(
-                    "entity_type",
-                    f"“{raw_type}”不是有效的主体类型（可填 企业、个体工商户、农民专业合作社、"
-                    "事业单位、社会组织、其他）",
+        raw = values.get("entity_type")
+        if raw is not None and raw != "":
+            key = ("type", raw if type(raw) is str else repr(raw))
+            found = memo.get(key)
+            if found is None:
+                text = _text(raw)
+                found = memo[key] = (
+                    text,
+                    next((t for word, t in TYPE_WORDS if word in text), "") if text else "",
                 )
+            raw_type, entity_type = found
+            if raw_type and not entity_type:
+                errors = (errors or []) + [
+                    (
+                        "entity_type",
+                        f"“{raw_type}”不是有效的主体类型（可填 企业、个体工商户、农民专业合作社、"
+                        "事业单位、社会组织、其他）",
+                    )
+                ]
 
         industry_code, industry_detail = "", ""
-        raw_industry = _text(values.get("industry"))
-        if raw_industry:
-            match = _SECTION.fullmatch(raw_industry)
-            if match:
-                industry_code, industry_detail = match.group(1), (match.group(2) or "").strip()
-                if industry_detail == INDUSTRY_SECTIONS[industry_code]:
-                    industry_detail = ""
-            elif raw_industry in _SECTION_BY_NAME:
-                industry_code = _SECTION_BY_NAME[raw_industry]
-            else:
-                industry_detail = raw_industry
+        raw = values.get("industry")
+        if raw is not None and raw != "":
+            key = ("industry", raw if type(raw) is str else repr(raw))
+            found = memo.get(key)
+            if found is None:
+                found = memo[key] = _industry(_text(raw))
+            industry_code, industry_detail = found
 
         representative = _text(values.get("representative"))
         id_number = _code(values.get("id_number"))
         if id_number and (message := id_number_error(id_number)):
-            error("id_number", message)
+            errors = (errors or []) + [("id_number", message)]
         phone = _code(values.get("phone"))
-        if phone and (message := phone_error(phone)):
-            error("phone", message)
+        if phone and not _PHONE_FAST.fullmatch(phone) and (message := phone_error(phone)):
+            errors = (errors or []) + [("phone", message)]
         address = _text(values.get("address"))
-        for key, text in (
-            ("name", name),
-            ("representative", representative),
-            ("address", address),
-            ("industry", industry_detail),
+        if (
+            len(name) > 200
+            or len(representative) > 64
+            or len(address) > 255
+            or len(industry_detail) > 100
         ):
-            limit = MAX["industry_detail" if key == "industry" else key]
-            if len(text) > limit:
-                error(key, f"内容过长：不能超过 {limit} 个字（现有 {len(text)} 个字）")
+            for column, text in (
+                ("name", name),
+                ("representative", representative),
+                ("address", address),
+                ("industry", industry_detail),
+            ):
+                limit = MAX["industry_detail" if column == "industry" else column]
+                if len(text) > limit:
+                    errors = (errors or []) + [
+                        (column, f"内容过长：不能超过 {limit} 个字（现有 {len(text)} 个字）")
+                    ]
 
         registered_on = None
-        try:
-            registered_on = parse_date(values.get("registered_on"))
-        except ValueError as exc:
-            error("registered_on", str(exc))
-        else:
+        raw = values.get("registered_on")
+        if raw is not None and raw != "":
+            registered_on = _iso_date(raw)
+            if registered_on is None:
+                try:
+                    registered_on = parse_date(raw)
+                except ValueError as exc:
+                    errors = (errors or []) + [("registered_on", str(exc))]
             if registered_on is not None and registered_on > L["today"]:
-                error("registered_on", f"成立日期 {registered_on:%Y-%m-%d} 晚于今天")
+                errors = (errors or []) + [
+                    ("registered_on", f"成立日期 {registered_on:%Y-%m-%d} 晚于今天")
+                ]
 
         status = ""
-        raw_status = _text(values.get("status"))
-        if raw_status:
-            status = next((s for word, s in STATUS_WORDS if word in raw_status), "")
-            if not status:
-                error(
-                    "status",
-                    f"“{raw_status}”不是有效的登记状态（可填 存续、停业、注销、吊销、撤销、迁出）",
+        raw = values.get("status")
+        if raw is not None and raw != "":
+            key = ("status", raw if type(raw) is str else repr(raw))
+            found = memo.get(key)
+            if found is None:
+                text = _text(raw)
+                found = memo[key] = (
+                    text,
+                    next((s for word, s in STATUS_WORDS if word in text), "") if text else "",
                 )
+            raw_status, status = found
+            if raw_status and not status:
+                errors = (errors or []) + [
+                    (
+                        "status",
+                        f"“{raw_status}”不是有效的登记状态（可填 存续、停业、注销、吊销、撤销、迁出）",
+                    )
+                ]
 
-        region_id = self._region(values.get("region"), L, error)
+        raw = values.get("region")
+        key = ("region", raw if type(raw) is str else repr(raw))
+        found = memo.get(key)
+        if found is None:
+            region_errors: list[tuple[str, str]] = []
+            region = self._region(raw, L, lambda k, m: region_errors.append((k, m)))
+            found = memo[key] = (region, region_errors)
+        region_id = found[0]
+        if found[1]:
+            errors = (errors or []) + found[1]
 
         grade_level_id = None
-        raw_grade = _text(values.get("grade"))
-        if raw_grade:
-            match = _GRADE.fullmatch(raw_grade)
-            grade_level_id = L["levels"].get(match.group(1).upper()) if match else None
-            if grade_level_id is None:
-                scheme = L["scheme"]
-                allowed = "、".join(L["levels"]) or "（未设置默认分类方案）"
-                error(
-                    "grade",
-                    f"“{raw_grade}”不是{scheme.name if scheme else '默认分类方案'}的等级"
-                    f"（可填 {allowed}）",
-                )
+        raw = values.get("grade")
+        if raw is not None and raw != "":
+            key = ("grade", raw if type(raw) is str else repr(raw))
+            found = memo.get(key)
+            if found is None:
+                raw_grade = _text(raw)
+                match = _GRADE.fullmatch(raw_grade)
+                level_id = L["levels"].get(match.group(1).upper()) if match else None
+                message = ""
+                if raw_grade and level_id is None:
+                    scheme = L["scheme"]
+                    allowed = "、".join(L["levels"]) or "（未设置默认分类方案）"
+                    message = (
+                        f"“{raw_grade}”不是{scheme.name if scheme else '默认分类方案'}的等级"
+                        f"（可填 {allowed}）"
+                    )
+                found = memo[key] = (level_id, message)
+            grade_level_id = found[0]
+            if found[1]:
+                errors = (errors or []) + [("grade", found[1])]
 
-        tag_ids: list[int] = []
-        for word in _SPLIT.split(_text(values.get("tags"))):
-            if word:
-                tag_id = L["tags"].get(word)
-                if tag_id is None:
-                    error("tags", f"分类标签库中没有标签“{word}”")
-                elif tag_id not in tag_ids:
-                    tag_ids.append(tag_id)
-        department_ids: list[int] = []
-        for word in re.split(r"[,，、;；\s]+", _text(values.get("departments"))):
-            if word:
-                department_id = L["departments"].get(word)
-                if department_id is None:
-                    error("departments", f"找不到部门“{word}”（请填写本级或下级部门的名称或简称）")
-                elif department_id not in department_ids:
-                    department_ids.append(department_id)
+        tag_ids: tuple[int, ...] = ()
+        raw = values.get("tags")
+        if raw is not None and raw != "":
+            key = ("tags", raw if type(raw) is str else repr(raw))
+            found = memo.get(key)
+            if found is None:
+                ids: list[int] = []
+                tag_errors = []
+                for word in _SPLIT.split(_text(raw)):
+                    if word:
+                        tag_id = L["tags"].get(word)
+                        if tag_id is None:
+                            tag_errors.append(("tags", f"分类标签库中没有标签“{word}”"))
+                        elif tag_id not in ids:
+                            ids.append(tag_id)
+                found = memo[key] = (tuple(ids), tag_errors)
+            tag_ids = found[0]
+            if found[1]:
+                errors = (errors or []) + found[1]
+
+        department_ids: tuple[int, ...] = ()
+        raw = values.get("departments")
+        if raw is not None and raw != "":
+            key = ("departments", raw if type(raw) is str else repr(raw))
+            found = memo.get(key)
+            if found is None:
+                ids = []
+                department_errors = []
+                for word in _DEPARTMENT_SPLIT.split(_text(raw)):
+                    if word:
+                        department_id = L["departments"].get(word)
+                        if department_id is None:
+                            department_errors.append(
+                                (
+                                    "departments",
+                                    f"找不到部门“{word}”（请填写本级或下级部门的名称或简称）",
+                                )
+                            )
+                        elif department_id not in ids:
+                            ids.append(department_id)
+                found = memo[key] = (tuple(ids), department_errors)
+            department_ids = found[0]
+            if found[1]:
+                errors = (errors or []) + found[1]
 
         if errors:
-            raise RowRejected(errors)
+            headers = L["headers"]
+            raise RowRejected([RowError(row, headers[k], m) for k, m in errors])
         return EntityRecord(
-            row=row,
-            uscc=uscc,
-            reg_no=reg_no,
-            name=name,
-            entity_type=entity_type,
-            industry_code=industry_code,
-            industry_detail=industry_detail,
-            representative=representative,
-            id_number=id_number,
-            phone=phone,
-            address=address,
-            region_id=region_id,
-            registered_on=registered_on,
-            status=status,
-            grade_level_id=grade_level_id,
-            tag_ids=tuple(tag_ids),
-            department_ids=tuple(department_ids),
+            row,
+            uscc,
+            reg_no,
+            name,
+            entity_type,
+            industry_code,
+            industry_detail,
+            representative,
+            id_number,
+            phone,
+            address,
+            region_id,
+            registered_on,
+            status,
+            grade_level_id,
+            tag_ids,
+            department_ids,
         )
 
     def _region(self, raw: Any, L: dict[str, Any], error: Callable[[str, str], None]) -> str:
@@ -505,6 +645,7 @@ class EntityImporter(Importer):
         seen_reg: dict[str, int] = {}
         L = self.lookups()
         uscc_header, reg_header = self.column_header("uscc"), self.column_header("reg_no")
+        any_existing = Entity.objects.exists()
         while True:
             batch = list(islice(records, BATCH))
             if not batch:
@@ -528,16 +669,31 @@ class EntityImporter(Importer):
                             f"注册号“{record.reg_no}”与第 {first} 行重复"
                             f"（第 {first} 行和第 {number} 行是同一检查对象，请合并为一行）",
                         )
+            if not any_existing:
+                continue
             records_only = [r for _n, r in batch]
             for record, entity in _match_existing(records_only).items():
-                if entity.region_id not in L["writable"]:
+                if isinstance(entity, _Conflict):
+                    if entity.region_id not in L["writable"]:
+                        yield RowError(
+                            record.row,
+                            uscc_header if record.uscc else reg_header,
+                            f"该检查对象已登记在“{entity.region_id}”，不属于本单位可维护的区域",
+                        )
+                    else:
+                        yield RowError(record.row, uscc_header, entity.message)
+                elif entity[REGION] not in L["writable"]:
                     yield RowError(
                         record.row,
                         uscc_header if record.uscc else reg_header,
-                        f"该检查对象已登记在“{entity.region_id}”，不属于本单位可维护的区域",
+                        f"该检查对象已登记在“{entity[REGION]}”，不属于本单位可维护的区域",
                     )
-                elif isinstance(entity, _Conflict):
-                    yield RowError(record.row, uscc_header, entity.message)
+
+    def spool_encode(self, record: EntityRecord) -> tuple[Any, ...]:
+        return tuple(getattr(record, name) for name in _RECORD_FIELDS)
+
+    def spool_decode(self, value: tuple[Any, ...]) -> EntityRecord:
+        return EntityRecord(*value)
 
     def preview_row(self, record: EntityRecord) -> dict[str, Any]:
         L = self.lookups()
@@ -555,101 +711,115 @@ class EntityImporter(Importer):
 
     # --- commit ------------------------------------------------------------------------------
     def commit(self, records: Iterator[Any], progress: Callable[[int], None]) -> CommitReport:
+        """Upsert the records in batches of COMMIT_BATCH. New entities get their ids up front
+        (the SQLite write lock / the PostgreSQL identity sequence), so entities, grades, tags,
+        departments and EntityChange rows are each written with one bulk statement per batch
+        (COPY on PostgreSQL, executemany on SQLite) and nothing is read back."""
         L = self.lookups()
         job = self.context.job
         now = timezone.now()
         today = L["today"]
         report = CommitReport()
         scheme = L["scheme"]
+        w = _BulkWriter()
+        at = w.datetime(now)
+        actor_id = self.context.actor.pk
+        job_id = _job_id(job)
+        expected = job.valid_rows if job is not None else 0
+        any_existing = Entity.objects.exists()
         done = 0
-        while True:
-            batch: list[EntityRecord] = list(islice(records, BATCH))
-            if not batch:
-                break
-            matched = _match_existing(batch)
-            creates: list[EntityRecord] = []
-            updates: list[Entity] = []
-            changed_fields: dict[int, set[str]] = {}
-            update_fields: set[str] = set()
-            id_of: dict[int, int] = {}  # row number → entity id
-            for record in batch:
-                entity = matched.get(record)
-                if isinstance(entity, _Conflict):
-                    raise ValidationError(f"第 {record.row} 行：{entity.message}")
-                if entity is None:
-                    creates.append(record)
-                    continue
-                if entity.region_id not in L["writable"]:
-                    raise ValidationError(f"第 {record.row} 行：该检查对象不属于本单位可维护的区域")
-                id_of[record.row] = entity.pk
-                changed = _apply(record, entity)
-                if changed:
-                    entity.updated_at = now
-                    updates.append(entity)
-                    update_fields |= changed
-                changed_fields[entity.pk] = changed
-            if updates:
-                Entity.objects.bulk_update(
-                    updates, sorted(update_fields | {"updated_at"}), batch_size=1000
-                )
-            created_ids = self._create_entities(creates, id_of, now)
-            for entity_id in created_ids:
-                changed_fields[entity_id] = set()
+        try:
+            while True:
+                batch: list[EntityRecord] = list(islice(records, COMMIT_BATCH))
+                if not batch:
+                    break
+                matched = _match_existing(batch) if any_existing else {}
+                creates: list[EntityRecord] = []
+                updates: list[list[Any]] = []
+                changed_fields: dict[int, set[str]] = {}
+                id_of: dict[int, int] = {}  # row number → entity id
+                for record in batch:
+                    entity = matched.get(record)
+                    if entity is None:
+                        creates.append(record)
+                        continue
+                    if isinstance(entity, _Conflict):
+                        raise ValidationError(f"第 {record.row} 行：{entity.message}")
+                    if entity[REGION] not in L["writable"]:
+                        raise ValidationError(
+                            f"第 {record.row} 行：该检查对象不属于本单位可维护的区域"
+                        )
+                    id_of[record.row] = entity[PK]
+                    changed = _apply(record, entity)
+                    if changed:
+                        updates.append(entity)
+                    changed_fields[entity[PK]] = changed
+                if creates:
+                    w.bulk_load_begin(expected if len(creates) * 10 >= len(batch) * 9 else 0)
+                if updates:
+                    w.update_entities(updates, at)
+                created_ids = self._create_entities(w, creates, id_of, at, scheme)
 
-            # grades, tags and departments, each in bulk for the batch
-            self._grades(batch, id_of, changed_fields, scheme, today, job, now)
-            self._tags(batch, id_of, changed_fields, created_ids, now)
-            self._departments(batch, id_of, changed_fields, created_ids)
+                self._grades(w, batch, id_of, changed_fields, created_ids, scheme, today, at)
+                self._tags(w, batch, id_of, changed_fields, created_ids, at)
+                self._departments(w, batch, id_of, changed_fields, created_ids)
 
-            changes = []
-            json_field = EntityChange._meta.get_field("fields")
-            actor_id = self.context.actor.pk
-            job_id = _job_id(job)
-            at = _dt(now)
-            for record in batch:
-                entity_id = id_of[record.row]
-                fields = changed_fields.get(entity_id, set())
-                if entity_id in created_ids:
-                    report.created += 1
-                    action, fields = "import.create", set()
-                elif fields:
-                    report.updated += 1
-                    action = "import.update"
-                else:
-                    report.unchanged += 1
-                    continue
-                changes.append(
-                    (
-                        entity_id,
-                        at,
-                        action,
-                        ChangeSource.IMPORT.value,
-                        json_field.get_db_prep_save(sorted(fields), connection),
-                        actor_id,
-                        job_id,
-                    )
+                changes = []
+                for record in batch:
+                    entity_id = id_of[record.row]
+                    if entity_id in created_ids:
+                        report.created += 1
+                        changes.append(
+                            (entity_id, at, "import.create", IMPORT, "[]", actor_id, job_id)
+                        )
+                        continue
+                    fields = changed_fields.get(entity_id)
+                    if fields:
+                        report.updated += 1
+                        changes.append(
+                            (
+                                entity_id,
+                                at,
+                                "import.update",
+                                IMPORT,
+                                json.dumps(sorted(fields)),
+                                actor_id,
+                                job_id,
+                            )
+                        )
+                    else:
+                        report.unchanged += 1
+                w.insert(
+                    EntityChange,
+                    ["entity", "at", "action", "source", "fields", "actor", "import_job"],
+                    changes,
                 )
-            _insert(
-                EntityChange,
-                ["entity", "at", "action", "source", "fields", "actor", "import_job"],
-                changes,
-            )
-            done += len(batch)
-            progress(done)
+                done += len(batch)
+                progress(done)
+            w.bulk_load_end()
+        finally:
+            w.close()
         return report
 
     def _create_entities(
-        self, creates: list[EntityRecord], id_of: dict[int, int], now: dt.datetime
+        self,
+        w: _BulkWriter,
+        creates: list[EntityRecord],
+        id_of: dict[int, int],
+        at: Any,
+        scheme: GradingScheme | None,
     ) -> set[int]:
-        """INSERT the new entities with executemany (no model instances: the ORM's per-object
-        cost dominated bulk_create at this scale), then read their ids back by key."""
         if not creates:
             return set()
-        at = _dt(now)
+        ids = w.allocate_entity_ids(len(creates))
+        d = w.date
+        active = EntityStatus.ACTIVE.value
         rows = []
-        for r in creates:
+        for pk, r in zip(ids, creates, strict=True):
+            id_of[r.row] = pk
             rows.append(
                 (
+                    pk,
                     r.uscc,
                     r.reg_no,
                     r.name,
@@ -661,57 +831,53 @@ class EntityImporter(Importer):
                     r.phone,
                     r.address,
                     r.region_id,
-                    _d(r.registered_on),
-                    r.status or EntityStatus.ACTIVE.value,
+                    d(r.registered_on),
+                    r.status or active,
+                    r.grade_level_id if scheme is not None else None,
                     at,
                     at,
                 )
             )
-        _insert(Entity, [*ENTITY_IMPORT_FIELDS, "created_at", "updated_at"], rows)
-        by_uscc = {r.uscc: r.row for r in creates if r.uscc}
-        by_reg = {r.reg_no: r.row for r in creates if not r.uscc}
-        created: set[int] = set()
-        for lookup, keys in (("uscc", by_uscc), ("reg_no", by_reg)):
-            key_list = list(keys)
-            for i in range(0, len(key_list), 2000):
-                chunk = key_list[i : i + 2000]
-                for pk, key in Entity.objects.filter(**{f"{lookup}__in": chunk}).values_list(
-                    "pk", lookup
-                ):
-                    id_of[keys[key]] = pk
-                    created.add(pk)
-        return created
+        w.insert(
+            Entity, ["id", *ENTITY_IMPORT_FIELDS, "current_level", "created_at", "updated_at"], rows
+        )
+        w.insert_names(ids)
+        return set(ids)
 
     def _grades(
         self,
+        w: _BulkWriter,
         batch: list[EntityRecord],
         id_of: dict[int, int],
         changed_fields: dict[int, set[str]],
+        created_ids: set[int],
         scheme: GradingScheme | None,
         today: dt.date,
-        job: Any,
-        now: dt.datetime,
+        at: Any,
     ) -> None:
         wanted = {id_of[r.row]: r.grade_level_id for r in batch if r.grade_level_id is not None}
         if not wanted or scheme is None:
             return
-        current = {
-            entity_id: (pk, level_id, valid_from)
+        existing = [pk for pk in wanted if pk not in created_ids]
+        current: dict[int, tuple[int, int, dt.date]] = {}
+        blacklisted: set[int] = set()
+        for chunk in _chunks(existing):
             for pk, entity_id, level_id, valid_from in EntityGrade.objects.filter(
-                entity_id__in=list(wanted), scheme=scheme, valid_to__isnull=True
-            ).values_list("pk", "entity_id", "level_id", "valid_from")
-        }
-        blacklisted = set(
-            EntityFlag.objects.filter(
-                entity_id__in=list(wanted), kind=FlagKind.BLACKLIST, valid_to__isnull=True
-            ).values_list("entity_id", flat=True)
-        )
+                entity_id__in=chunk, scheme=scheme, valid_to__isnull=True
+            ).values_list("pk", "entity_id", "level_id", "valid_from"):
+                current[entity_id] = (pk, level_id, valid_from)
+            blacklisted.update(
+                EntityFlag.objects.filter(
+                    entity_id__in=chunk, kind=FlagKind.BLACKLIST, valid_to__isnull=True
+                ).values_list("entity_id", flat=True)
+            )
         close_today: list[int] = []
         close_later: list[int] = []
+        relevel: list[tuple[int, int]] = []
         new: list[tuple[Any, ...]] = []
         actor_id = self.context.actor.pk
-        job_id = _job_id(job)
-        at, on = _dt(now), _d(today)
+        job_id = _job_id(self.context.job)
+        on = w.date(today)
         for entity_id, level_id in wanted.items():
             grade = current.get(entity_id)
             if grade is not None and grade[1] == level_id:
@@ -723,13 +889,16 @@ class EntityImporter(Importer):
                 )
             if grade is not None:
                 (close_today if grade[2] <= today else close_later).append(grade[0])
+            if entity_id not in created_ids:  # new entities got the level in their INSERT
+                relevel.append((level_id, entity_id))
             new.append((entity_id, scheme.pk, level_id, on, "批量导入", actor_id, job_id, at))
             changed_fields.setdefault(entity_id, set()).add("grade")
-        if close_today:
-            EntityGrade.objects.filter(pk__in=close_today).update(valid_to=today)
-        if close_later:  # a future-dated grade replaced before it started covers no day
-            EntityGrade.objects.filter(pk__in=close_later).update(valid_to=F("valid_from"))
-        _insert(
+        for chunk in _chunks(close_today):
+            EntityGrade.objects.filter(pk__in=chunk).update(valid_to=today)
+        for chunk in _chunks(close_later):  # a future-dated grade replaced before it started
+            EntityGrade.objects.filter(pk__in=chunk).update(valid_to=F("valid_from"))
+        w.execute_many("UPDATE registry_entity SET current_level_id = %s WHERE id = %s", relevel)
+        w.insert(
             EntityGrade,
             [
                 "entity",
@@ -746,28 +915,30 @@ class EntityImporter(Importer):
 
     def _tags(
         self,
+        w: _BulkWriter,
         batch: list[EntityRecord],
         id_of: dict[int, int],
         changed_fields: dict[int, set[str]],
         created_ids: set[int],
-        now: dt.datetime,
+        at: Any,
     ) -> None:
         pairs = {(id_of[r.row], t) for r in batch for t in r.tag_ids}
         if not pairs:
             return
-        existing = set(
-            EntityTag.objects.filter(
-                entity_id__in=list({e for e, _t in pairs if e not in created_ids})
-            ).values_list("entity_id", "tag_id")
-        )
+        existing: set[tuple[int, int]] = set()
+        for chunk in _chunks(sorted({e for e, _t in pairs if e not in created_ids})):
+            existing.update(
+                EntityTag.objects.filter(entity_id__in=chunk).values_list("entity_id", "tag_id")
+            )
         new = sorted(pairs - existing)
         for entity_id, _tag in new:
-            changed_fields.setdefault(entity_id, set()).add("tags")
-        at = _dt(now)
-        _insert(EntityTag, ["entity", "tag", "tagged_at"], [(e, t, at) for e, t in new])
+            if entity_id not in created_ids:
+                changed_fields.setdefault(entity_id, set()).add("tags")
+        w.insert(EntityTag, ["entity", "tag", "tagged_at"], [(e, t, at) for e, t in new])
 
     def _departments(
         self,
+        w: _BulkWriter,
         batch: list[EntityRecord],
         id_of: dict[int, int],
         changed_fields: dict[int, set[str]],
@@ -777,15 +948,187 @@ class EntityImporter(Importer):
         pairs = {(id_of[r.row], d) for r in batch for d in r.department_ids}
         if not pairs:
             return
-        existing = set(
-            through.objects.filter(
-                entity_id__in=list({e for e, _d in pairs if e not in created_ids})
-            ).values_list("entity_id", "department_id")
-        )
+        existing: set[tuple[int, int]] = set()
+        for chunk in _chunks(sorted({e for e, _d in pairs if e not in created_ids})):
+            existing.update(
+                through.objects.filter(entity_id__in=chunk).values_list(
+                    "entity_id", "department_id"
+                )
+            )
         new = sorted(pairs - existing)
         for entity_id, _department in new:
-            changed_fields.setdefault(entity_id, set()).add("departments")
-        _insert(through, ["entity", "department"], new)
+            if entity_id not in created_ids:
+                changed_fields.setdefault(entity_id, set()).add("departments")
+        w.insert(through, ["entity", "department"], new)
+
+
+COMMIT_BATCH = 20_000
+IMPORT = ChangeSource.IMPORT.value
+BULK_LOAD_MIN = 50_000
+# the existing entity as commit sees it: a list in this order (mutable: _apply writes into it)
+MATCH_FIELDS = ["pk", "name", *[f for f in ENTITY_IMPORT_FIELDS if f != "name"]]
+PK, NAME, REGION = 0, 1, MATCH_FIELDS.index("region_id")
+_POSITION = {name: i for i, name in enumerate(MATCH_FIELDS)}
+_APPLY = [(name, _POSITION[name]) for name in ENTITY_IMPORT_FIELDS]
+
+
+def _chunks(values: list[Any], size: int = 10_000) -> Iterator[list[Any]]:
+    for i in range(0, len(values), size):
+        yield values[i : i + size]
+
+
+class _BulkWriter:
+    """The bulk statements of one commit, per database.
+
+    PostgreSQL: COPY … FROM STDIN (psycopg 3) for inserts; new entity ids from the identity
+    sequence (nextval, so concurrent writers are safe). SQLite: executemany inside the one
+    transaction, ids after the current maximum (the transaction holds the database's write
+    lock); for a large first load (at least BULK_LOAD_MIN new rows, more than already exist)
+    the entity table's secondary indexes and the FTS insert trigger are dropped and rebuilt
+    once at the end — in the same transaction, so a failure restores them with everything
+    else — which sorts each index once instead of inserting into it a million times."""
+
+    def __init__(self) -> None:
+        self.vendor = connection.vendor
+        self.cursor = connection.cursor()
+        self.next_id: int | None = None
+        self.dropped: list[str] = []
+        self.datetime = connection.ops.adapt_datetimefield_value
+        self.date: Callable[[Any], Any] = (
+            connection.ops.adapt_datefield_value if self.vendor == "sqlite" else _same
+        )
+        if self.vendor == "sqlite":
+            self.cursor.execute("PRAGMA cache_size")
+            self.cache_size = self.cursor.fetchone()[0]
+            self.cursor.execute("PRAGMA cache_size = -262144")  # 256 MiB for this commit
+        elif self.vendor == "postgresql":
+            self.datetime = _same
+            self.cursor.execute("SET LOCAL gin_pending_list_limit = '64MB'")
+
+    def close(self) -> None:
+        if self.vendor == "sqlite":
+            self.cursor.execute(f"PRAGMA cache_size = {int(self.cache_size)}")
+        self.cursor.close()
+
+    def allocate_entity_ids(self, n: int) -> list[int]:
+        if self.vendor == "postgresql":
+            self.cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence('registry_entity', 'id')) "
+                "FROM generate_series(1, %s)",
+                [n],
+            )
+            return [row[0] for row in self.cursor.fetchall()]
+        if self.next_id is None:
+            self.cursor.execute("SELECT MAX(id) FROM registry_entity")
+            highest = self.cursor.fetchone()[0] or 0
+            if self.vendor == "sqlite":  # AUTOINCREMENT never reuses ids of deleted rows
+                self.cursor.execute(
+                    "SELECT seq FROM sqlite_sequence WHERE name = 'registry_entity'"
+                )
+                row = self.cursor.fetchone()
+                highest = max(highest, row[0] if row else 0)
+            self.next_id = highest + 1
+        first = self.next_id
+        self.next_id += n
+        return list(range(first, first + n))
+
+    def insert(self, model: Any, fields: list[str], rows: list[tuple[Any, ...]]) -> None:
+        if not rows:
+            return
+        qn = connection.ops.quote_name
+        table = qn(model._meta.db_table)
+        columns = ", ".join(qn(model._meta.get_field(f).column) for f in fields)
+        if self.vendor == "postgresql":
+            with self.cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
+        marks = ", ".join(["%s"] * len(fields))
+        self.execute_many(f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows)
+
+    def execute_many(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
+        for chunk in _chunks(rows, 5000):
+            self.cursor.executemany(sql, chunk)
+
+    def update_entities(self, entities: list[list[Any]], at: Any) -> None:
+        qn = connection.ops.quote_name
+        columns = [str(Entity._meta.get_field(f).column) for f in ENTITY_IMPORT_FIELDS]  # type: ignore[union-attr]
+        assignments = ", ".join(f"{qn(c)} = %s" for c in columns)
+        d = self.date
+        rows = []
+        for e in entities:
+            values = [e[i] for _name, i in _APPLY]
+            values[ENTITY_IMPORT_FIELDS.index("registered_on")] = d(
+                values[ENTITY_IMPORT_FIELDS.index("registered_on")]
+            )
+            rows.append((*values, at, e[PK]))
+        self.execute_many(
+            f"UPDATE registry_entity SET {assignments}, updated_at = %s WHERE id = %s", rows
+        )
+
+    def bulk_load_begin(self, expected: int) -> None:
+        """SQLite: the FTS insert trigger is dropped for the commit (names of new entities are
+        added to the FTS index per batch by insert_names); for a large first load also the
+        secondary indexes of each table written in bulk that holds fewer rows than are coming
+        (except those commit itself reads by). bulk_load_end restores them; all inside the
+        commit's transaction, so a failure restores them with everything else."""
+        if self.vendor != "sqlite" or self.dropped:
+            return
+        self.cursor.execute(
+            "SELECT sql FROM sqlite_master WHERE type = 'trigger' "
+            "AND name = 'registry_entity_fts_ai'"
+        )
+        trigger = self.cursor.fetchone()
+        if trigger is None:
+            return
+        drop: list[tuple[str, str]] = []
+        self.cursor.execute("SELECT COUNT(*) FROM registry_entity")
+        if expected >= BULK_LOAD_MIN and self.cursor.fetchone()[0] < expected:
+            for table in BULK_TABLES:
+                self.cursor.execute(f'SELECT COUNT(*) FROM "{table}"')
+                if self.cursor.fetchone()[0] >= expected:
+                    continue
+                self.cursor.execute(
+                    "SELECT name, sql FROM sqlite_master WHERE type = 'index' "
+                    "AND sql IS NOT NULL AND tbl_name = %s",
+                    [table],
+                )
+                drop += [
+                    (name, sql)
+                    for name, sql in self.cursor.fetchall()
+                    if name not in BULK_KEEP
+                    # child tables keep their unique indexes: commit looks rows up by them
+                    and (table == "registry_entity" or not sql.upper().startswith("CREATE UNIQUE"))
+                ]
+        for name, _sql in drop:
+            self.cursor.execute(f'DROP INDEX "{name}"')
+        self.cursor.execute("DROP TRIGGER registry_entity_fts_ai")
+        self.dropped = [sql for _name, sql in drop] + [trigger[0]]
+
+    def insert_names(self, ids: list[int]) -> None:
+        """FTS rows of just-inserted entities whose insert trigger bulk_load_begin dropped."""
+        if self.dropped and ids:
+            self.cursor.execute(
+                "INSERT INTO registry_entity_fts(rowid, name) "
+                "SELECT id, name FROM registry_entity WHERE id BETWEEN %s AND %s",
+                [ids[0], ids[-1]],
+            )
+
+    def bulk_load_end(self) -> None:
+        for sql in self.dropped:
+            self.cursor.execute(sql)
+        self.dropped = []
+
+
+# tables of a bulk load whose indexes may be rebuilt at the end, and the indexes commit reads by
+BULK_TABLES = [
+    "registry_entity",
+    "registry_entitygrade",
+    "registry_entitychange",
+    "registry_entitytag",
+    "registry_entity_departments",
+]
+BULK_KEEP = {"entity_uscc_idx", "entity_reg_no_idx"}
 
 
 def _job_id(job: Any) -> Any:
@@ -794,25 +1137,8 @@ def _job_id(job: Any) -> Any:
     return job._meta.pk.get_db_prep_value(job.pk, connection)
 
 
-def _dt(value: dt.datetime) -> Any:
-    return connection.ops.adapt_datetimefield_value(value)
-
-
-def _d(value: dt.date | None) -> Any:
-    return connection.ops.adapt_datefield_value(value)
-
-
-def _insert(model: Any, fields: list[str], rows: list[tuple[Any, ...]]) -> None:
-    """INSERT rows (values already adapted for the database) with one executemany."""
-    if not rows:
-        return
-    qn = connection.ops.quote_name
-    columns = ", ".join(qn(model._meta.get_field(f).column) for f in fields)
-    marks = ", ".join(["%s"] * len(fields))
-    sql = f"INSERT INTO {qn(model._meta.db_table)} ({columns}) VALUES ({marks})"
-    with connection.cursor() as cursor:
-        for i in range(0, len(rows), 5000):
-            cursor.executemany(sql, rows[i : i + 5000])
+def _same(value: Any) -> Any:
+    return value
 
 
 @dataclass(frozen=True)
@@ -822,50 +1148,56 @@ class _Conflict:
 
 
 def _match_existing(batch: list[EntityRecord]) -> dict[EntityRecord, Any]:
-    """The existing entity of each record (by USCC, else 注册号) in two queries per batch;
-    a record whose USCC and 注册号 point at two different entities maps to a _Conflict."""
+    """The existing entity of each record (by USCC, else 注册号) as a list of MATCH_FIELDS,
+    with one query per 10,000 keys; a record whose USCC and 注册号 point at two different
+    entities maps to a _Conflict."""
     usccs = [r.uscc for r in batch if r.uscc]
     regs = [r.reg_no for r in batch if r.reg_no]
-    by_uscc: dict[str, Entity] = {}
-    by_reg: dict[str, Entity] = {}
-    if usccs or regs:
-        for existing in Entity.objects.filter(Q(uscc__in=usccs) | Q(reg_no__in=regs)):
-            if existing.uscc:
-                by_uscc[existing.uscc] = existing
-            if existing.reg_no:
-                by_reg[existing.reg_no] = existing
+    by_uscc: dict[str, list[Any]] = {}
+    by_reg: dict[str, list[Any]] = {}
+    uscc_at, reg_at = _POSITION["uscc"], _POSITION["reg_no"]
+    for lookup, keys in (("uscc__in", usccs), ("reg_no__in", regs)):
+        for chunk in _chunks(keys):
+            for values in Entity.objects.filter(**{lookup: chunk}).values_list(*MATCH_FIELDS):
+                existing = list(values)
+                if existing[uscc_at]:
+                    by_uscc[existing[uscc_at]] = existing
+                if existing[reg_at]:
+                    by_reg[existing[reg_at]] = existing
     result: dict[EntityRecord, Any] = {}
+    if not by_uscc and not by_reg:
+        return result
     for record in batch:
         a = by_uscc.get(record.uscc) if record.uscc else None
         b = by_reg.get(record.reg_no) if record.reg_no else None
-        if a is not None and b is not None and a.pk != b.pk:
+        if a is not None and b is not None and a[PK] != b[PK]:
             result[record] = _Conflict(
                 f"统一社会信用代码“{record.uscc}”与注册号“{record.reg_no}”分别属于两个已登记的"
-                f"检查对象（{a.name}、{b.name}），请核对",
-                a.region_id,
+                f"检查对象（{a[NAME]}、{b[NAME]}），请核对",
+                a[REGION],
             )
         elif a is not None or b is not None:
             entity = a if a is not None else b
             assert entity is not None
-            if record.uscc and entity.uscc and entity.uscc != record.uscc:
+            if record.uscc and entity[uscc_at] and entity[uscc_at] != record.uscc:
                 result[record] = _Conflict(
-                    f"注册号“{record.reg_no}”已登记在统一社会信用代码“{entity.uscc}”名下，"
+                    f"注册号“{record.reg_no}”已登记在统一社会信用代码“{entity[uscc_at]}”名下，"
                     f"与本行的“{record.uscc}”不一致",
-                    entity.region_id,
+                    entity[REGION],
                 )
             else:
                 result[record] = entity
     return result
 
 
-def _apply(record: EntityRecord, entity: Entity) -> set[str]:
-    """Copy the non-blank values of `record` onto `entity`; the names of changed fields."""
+def _apply(record: EntityRecord, entity: list[Any]) -> set[str]:
+    """Copy the non-blank values of `record` into `entity`; the names of changed fields."""
     changed = set()
-    for name in ENTITY_IMPORT_FIELDS:
+    for name, i in _APPLY:
         value = getattr(record, name)
-        if value in ("", None):
+        if value == "" or value is None:
             continue
-        if getattr(entity, name) != value:
-            setattr(entity, name, value)
+        if entity[i] != value:
+            entity[i] = value
             changed.add(name)
     return changed

@@ -138,6 +138,20 @@ class Entity(models.Model):
     tags = models.ManyToManyField(
         Tag, verbose_name="标签", blank=True, through="EntityTag", related_name="entities"
     )
+    # Denormalised for the list filters: the level of the current grade (valid_to IS NULL) under
+    # the default scheme. The dated history stays in EntityGrade (the draw reads grades as of a
+    # date from there); services, the importer and demo data keep this column in step, and
+    # services.current_grades_refresh() recomputes it from the history.
+    current_level = models.ForeignKey(
+        "GradeLevel",
+        verbose_name="当前信用风险等级（默认方案）",
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+    )
     created_at = models.DateTimeField("建档时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 
@@ -167,6 +181,9 @@ class Entity(models.Model):
             # uscc = '…' implies uscc <> '' and so never uses a partial index for lookups
             models.Index(fields=["uscc"], name="entity_uscc_idx"),
             models.Index(fields=["reg_no"], name="entity_reg_no_idx"),
+            # grade filter alone (in id order), and with a township
+            models.Index(fields=["current_level", "id"], name="entity_grade_idx"),
+            models.Index(fields=["region", "current_level", "id"], name="entity_region_grade_idx"),
         ]
 
     def __str__(self) -> str:
@@ -201,8 +218,13 @@ class Entity(models.Model):
 class EntityTag(models.Model):
     """An entity carries a tag (since `tagged_at`); removals are kept in EntityChange."""
 
-    entity = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="entity_tags")
-    tag = models.ForeignKey(Tag, on_delete=models.PROTECT, related_name="entity_tags")
+    # no single-column indexes: the unique (entity, tag) and the (tag, entity) index cover both
+    entity = models.ForeignKey(
+        Entity, on_delete=models.CASCADE, related_name="entity_tags", db_index=False
+    )
+    tag = models.ForeignKey(
+        Tag, on_delete=models.PROTECT, related_name="entity_tags", db_index=False
+    )
     tagged_at = models.DateTimeField("标记时间", auto_now_add=True)
 
     class Meta:
@@ -275,7 +297,10 @@ class EntityGrade(models.Model):
     """
 
     entity = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="grades")
-    scheme = models.ForeignKey(GradingScheme, on_delete=models.PROTECT, related_name="+")
+    # (scheme, entity, valid_from) serves lookups by scheme
+    scheme = models.ForeignKey(
+        GradingScheme, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     level = models.ForeignKey(GradeLevel, on_delete=models.PROTECT, related_name="+")
     valid_from = models.DateField("生效日期")
     valid_to = models.DateField("截止日期（不含）", null=True, blank=True)
@@ -420,7 +445,10 @@ class EntityChange(models.Model):
     bulk; the import's single audit entry names the job) and one per service call (linked to
     that call's audit entry by `audit_seq`)."""
 
-    entity = models.ForeignKey(Entity, on_delete=models.CASCADE, related_name="changes")
+    # (entity, at) serves lookups by entity
+    entity = models.ForeignKey(
+        Entity, on_delete=models.CASCADE, related_name="changes", db_index=False
+    )
     at = models.DateTimeField("时间")
     action = models.CharField("操作", max_length=32)
     source = models.CharField("来源", max_length=16, choices=ChangeSource.choices)

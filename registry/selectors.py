@@ -4,7 +4,8 @@ Search is built for a million entities on SQLite and PostgreSQL alike:
 - a name fragment of three or more characters goes through the trigram index of migration 0003
   (SQLite FTS5 `trigram`, PostgreSQL `pg_trgm` GIN); shorter fragments scan, bounded by LIMIT;
 - a code (USCC or 注册号, whole or leading part) is a range on the unique B-tree indexes;
-- grade / flag / tag filters are EXISTS subqueries on the partial "current" indexes;
+- the grade filter reads Entity.current_level (the default scheme's current grade, kept by the
+  services and the importer); flags are IN the partial "current" index; tags are EXISTS probes;
 - lists never count every row: `bounded_count` stops at COUNT_CAP and says "more than".
 """
 
@@ -168,21 +169,26 @@ def entity_search(*, user: User, filters: EntityFilter | None = None) -> QuerySe
         entities = entities.filter(status=f.status)
     if f.entity_type:
         entities = entities.filter(entity_type=f.entity_type)
-    # grade / flag / tag: IN (subquery on the partial "current" index), which the planners can
-    # drive from when the subquery is the selective part, or probe otherwise
+    # grade: the denormalised current level (indexes (current_level, id) and (region,
+    # current_level, id)) when the level is of the default scheme, else the grade history;
+    # flag: IN (the small partial "current" index of listings); tags: correlated EXISTS on the
+    # unique (entity, tag) index — an IN would first collect every entity carrying the tag
     if f.level is not None:
-        entities = entities.filter(
-            pk__in=EntityGrade.objects.filter(level=f.level, valid_to__isnull=True).values(
-                "entity_id"
+        if f.level.scheme.is_default:
+            entities = entities.filter(current_level=f.level)
+        else:
+            entities = entities.filter(
+                pk__in=EntityGrade.objects.filter(level=f.level, valid_to__isnull=True).values(
+                    "entity_id"
+                )
             )
-        )
     if f.flag:
         entities = entities.filter(
             pk__in=EntityFlag.objects.filter(kind=f.flag, valid_to__isnull=True).values("entity_id")
         )
     for tag_id in f.tags:
         entities = entities.filter(
-            pk__in=EntityTag.objects.filter(tag_id=tag_id).values("entity_id")
+            Exists(EntityTag.objects.filter(entity_id=OuterRef("pk"), tag_id=tag_id))
         )
     compact = re.sub(r"\s+", "", f.q).upper()
     if (

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from accounts.scope import Scope
@@ -310,7 +311,23 @@ def _grade_write(
     )
     grade.full_clean()
     grade.save()
+    if GradingScheme.objects.filter(pk=level.scheme_id, is_default=True).exists():
+        Entity.objects.filter(pk=entity.pk).update(current_level=level)
+        entity.current_level = level
     return current, grade
+
+
+def current_grades_refresh(entity_ids: Iterable[int] | None = None) -> int:
+    """Recompute Entity.current_level (the current grade under the default scheme) from the
+    grade history, for `entity_ids` or every entity; the number of entities updated. For bulk
+    writers (demo data) and for a change of the default scheme."""
+    current = EntityGrade.objects.filter(
+        entity=OuterRef("pk"), scheme__is_default=True, valid_to__isnull=True
+    ).values("level_id")[:1]
+    entities = Entity.objects.all()
+    if entity_ids is not None:
+        entities = entities.filter(pk__in=list(entity_ids))
+    return entities.update(current_level=Subquery(current))
 
 
 def _grade_dict(grade: EntityGrade | None) -> dict[str, Any] | None:

@@ -25,9 +25,20 @@ DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%
 DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
 
 
+class Form(forms.Form):
+    """Several forms share one page: each class gets its own id namespace (id_<ns>_<field>)."""
+
+    id_namespace = ""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        if self.id_namespace:
+            kwargs.setdefault("auto_id", f"id_{self.id_namespace}_%s")
+        super().__init__(*args, **kwargs)
+
+
 class CategoryField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj: Any) -> str:
-        return f"{obj.code} {obj.label}" if obj.code.isalnum() and len(obj.code) <= 2 else obj.label
+        return str(obj.label)
 
 
 class ItemResultForm(forms.Form):
@@ -72,7 +83,8 @@ class ItemResultForm(forms.Form):
         self.fields["basis_regulation"].queryset = regulations  # type: ignore[attr-defined]
 
 
-class NoticeForm(forms.Form):
+class NoticeForm(Form):
+    id_namespace = "notice"
     method = forms.ChoiceField(label="告知方式", choices=[("", "—")] + NoticeMethod.choices)
     notified_at = forms.DateTimeField(
         label="告知时间", required=False, widget=DATETIME, input_formats=DATETIME_FORMATS
@@ -80,7 +92,8 @@ class NoticeForm(forms.Form):
     not_reason = forms.CharField(label="未告知原因", required=False, max_length=300)
 
 
-class OutcomeForm(forms.Form):
+class OutcomeForm(Form):
+    id_namespace = "outcome"
     outcome = forms.ChoiceField(label="检查情况", choices=Outcome.choices)
     on = forms.DateField(label="认定日期", required=False, widget=DATE)
     note = forms.CharField(
@@ -88,7 +101,8 @@ class OutcomeForm(forms.Form):
     )
 
 
-class SignatureForm(forms.Form):
+class SignatureForm(Form):
+    id_namespace = "signature"
     status = forms.ChoiceField(
         label="签字情况",
         choices=[
@@ -105,7 +119,8 @@ class SignatureForm(forms.Form):
     reason = forms.CharField(label="拒签情形", required=False, max_length=300)
 
 
-class EvidenceForm(forms.Form):
+class EvidenceForm(Form):
+    id_namespace = "evidence"
     file = forms.FileField(
         label="证据文件",
         help_text="jpg、jpeg、png、pdf、mp3、m4a、mp4，单个不超过 20 MB",
@@ -116,7 +131,8 @@ class EvidenceForm(forms.Form):
     note = forms.CharField(label="说明", required=False, max_length=200)
 
 
-class ReviewForm(forms.Form):
+class ReviewForm(Form):
+    id_namespace = "review"
     decision = forms.ChoiceField(
         label="审核结论", choices=[("approve", "审核通过"), ("return", "退回修改")]
     )
@@ -148,12 +164,14 @@ class FollowUpForm(forms.Form):
     due_on = forms.DateField(label="办结期限", widget=DATE)
 
 
-class FollowUpNoteForm(forms.Form):
+class FollowUpNoteForm(Form):
+    id_namespace = "progress"
     text = forms.CharField(label="进展情况", widget=forms.Textarea(attrs={"rows": 2}))
     due_on = forms.DateField(label="调整办结期限", required=False, widget=DATE)
 
 
-class FollowUpCloseForm(forms.Form):
+class FollowUpCloseForm(Form):
+    id_namespace = "close"
     note = forms.CharField(
         label="办结情况", required=False, widget=forms.Textarea(attrs={"rows": 2})
     )

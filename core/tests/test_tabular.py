@@ -64,3 +64,41 @@ def test_parse_date(value, expected):
 def test_parse_date_errors_are_chinese(value, message):
     with pytest.raises(ValueError, match=message):
         parse_date(value)
+
+
+def test_xlsx_readers_agree_after_cleaning(tmp_path):
+    """python-calamine (the .xlsx reader) and openpyxl (its fallback) give the same cleaned
+    values, row numbers and header row, with a title row, blank rows and merged cells."""
+    from openpyxl import Workbook
+
+    from core.tabular import _read_xlsx, _read_xlsx_openpyxl
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["宽城县检查对象名录"])
+    sheet.append(["统一社会信用代码", "名称", "成立日期", "电话", "金额"])
+    sheet.append(
+        ["92130827MA0CK5J79K", " 鑫源网吧_x000D_ ", dt.datetime(2016, 3, 18), 13831412345, 2.5]
+    )
+    sheet.append([])
+    sheet.append([469006600187440, "合并", 43466, "0314-6012345", None])
+    sheet.merge_cells("B5:C5")
+    path = tmp_path / "t.xlsx"
+    workbook.save(path)
+    expected = {"统一社会信用代码", "名称", "成立日期"}
+
+    def read(reader):
+        table = reader(path, expected)
+        rows = [
+            (row.number, {k: clean_text(v) for k, v in row.values.items()}, row.values["成立日期"])
+            for row in table.rows
+        ]
+        return table.header_row, table.headers, table.total, rows
+
+    fast, slow = read(_read_xlsx), read(_read_xlsx_openpyxl)
+    assert fast[:3] == slow[:3] == (2, ["统一社会信用代码", "名称", "成立日期", "电话", "金额"], 3)
+    assert [(n, v) for n, v, _d in fast[3]] == [(n, v) for n, v, _d in slow[3]]
+    assert [n for n, *_ in fast[3]] == [3, 5]
+    assert [parse_date(d) for *_x, d in fast[3]] == [dt.date(2016, 3, 18), None]
+    assert fast[3][0][1]["名称"] == "鑫源网吧"
+    assert fast[3][1][1]["统一社会信用代码"] == "469006600187440"

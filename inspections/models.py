@@ -482,3 +482,74 @@ class FollowUpNote(models.Model):
 
     def __str__(self) -> str:
         return self.text[:40]
+
+
+class CreditProposalKind(models.TextChoices):
+    FLAG = "flag", "列入名录/名单"
+    GRADE = "grade", "调整信用风险等级"
+
+
+class CreditProposalState(models.TextChoices):
+    PROPOSED = "proposed", "待审核"
+    APPLIED = "applied", "已采纳"
+    REJECTED = "rejected", "不予采纳"
+
+
+class CreditProposal(models.Model):
+    """信用反馈 (seed 004 第二十条): a published result that failed, or an entity that could not
+    be reached or refused to cooperate, proposes a listing or a worse grade. Nothing changes in
+    the registry until a holder of `entity.manage` for the entity's region adopts it (through
+    the registry's own services)."""
+
+    sheet = models.ForeignKey(SheetResult, on_delete=models.PROTECT, related_name="proposals")
+    entity = models.ForeignKey(
+        "registry.Entity", verbose_name="检查对象", on_delete=models.PROTECT, related_name="+"
+    )
+    kind = models.CharField("建议", max_length=8, choices=CreditProposalKind.choices)
+    flag_kind = models.CharField("列入", max_length=16, blank=True)
+    level = models.ForeignKey(
+        "registry.GradeLevel",
+        verbose_name="建议等级",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    from_level = models.ForeignKey(
+        "registry.GradeLevel",
+        verbose_name="原等级",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    reason = models.TextField("依据")
+    state = models.CharField(
+        "状态",
+        max_length=16,
+        choices=CreditProposalState.choices,
+        default=CreditProposalState.PROPOSED,
+    )
+    proposed_at = models.DateTimeField("提出时间")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField("审核时间", null=True, blank=True)
+    decision_note = models.TextField("审核意见", blank=True)
+
+    class Meta:
+        verbose_name = "信用反馈建议"
+        verbose_name_plural = "信用反馈建议"
+        ordering = ["state", "proposed_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.entity} {self.get_kind_display()}"
+
+    @property
+    def label(self) -> str:
+        if self.kind == CreditProposalKind.FLAG:
+            from registry.models import FlagKind
+
+            return f"列入{FlagKind(self.flag_kind).label}"
+        old = self.from_level.code if self.from_level else "—"
+        return f"信用风险等级 {old} → {self.level.code if self.level else '—'}"

@@ -24,6 +24,8 @@ from planning.selectors import task_list_visible
 
 from .models import (
     CorrectionState,
+    CreditProposal,
+    CreditProposalState,
     Evidence,
     FollowUp,
     FollowUpStatus,
@@ -334,3 +336,14 @@ def history(sheet: SheetResult | None) -> list[object]:
     if sheet is None:
         return []
     return list(sheet.events.select_related("actor"))
+
+
+def credit_proposals_visible(*, user: User, state: str = "proposed") -> QuerySet[CreditProposal]:
+    """Proposals for entities whose registry record the user may change (entity.manage)."""
+    scope = Scope.of(user)
+    proposals = CreditProposal.objects.filter(
+        scope.regions_q("entity.manage", path="entity__region")
+    ).select_related("entity", "sheet__assignment", "level", "from_level", "decided_by")
+    if state in CreditProposalState.values:
+        proposals = proposals.filter(state=state)
+    return proposals.order_by("proposed_at", "id")

@@ -42,6 +42,9 @@ from .category_sets import seed_category_sets
 from .models import (
     CategoryKind,
     CorrectionState,
+    CreditProposal,
+    CreditProposalKind,
+    CreditProposalState,
     Evidence,
     FollowUp,
     FollowUpKind,
@@ -667,7 +670,15 @@ def sheet_publish(*, actor: User, sheet: SheetResult) -> SheetResult:
     if due is not None and today > due.due:
         note = f"超过公示期限 {due.due.isoformat()} 公示"
     _event(sheet, SheetEventKind.PUBLISHED, actor, note)
-    _audit_sheet(actor=actor, role=role, action="result.publish", sheet=sheet, before=before)
+    proposals = credit_proposals_create(sheet=sheet)
+    _audit_sheet(
+        actor=actor,
+        role=role,
+        action="result.publish",
+        sheet=sheet,
+        before=before,
+        extra={"credit_proposals": [p.label for p in proposals]},
+    )
     return sheet
 
 
@@ -902,3 +913,118 @@ def followup_close(*, actor: User, followup: FollowUp, note: str) -> FollowUp:
         department=followup.department,
     )
     return followup
+
+
+# --- credit feedback (信用反馈) -----------------------------------------------------------------
+
+
+def credit_proposals_create(*, sheet: SheetResult) -> list[CreditProposal]:
+    """Proposals a published sheet gives rise to (called inside sheet_publish):
+
+    - 通过登记的住所无法联系 → 经营异常名录 (企业信息公示暂行条例 第十七条);
+    - 不予配合情节严重 → 重点关注 (seed 004 第二十条: shared as a 失信 record);
+    - a problem found on any item → one grade worse under the task's grading scheme.
+    Listings the entity already has are not proposed again."""
+    from registry.models import FlagKind, GradeLevel
+    from registry.selectors import entity_grade_on, flags_on
+
+    entity = sheet.assignment.entity
+    today = timezone.localdate()
+    current_flags = {f.kind for f in flags_on(entity, today)}
+    proposals: list[CreditProposal] = []
+
+    def add(**fields: Any) -> None:
+        proposals.append(
+            CreditProposal.objects.create(sheet=sheet, entity=entity, proposed_at=_now(), **fields)
+        )
+
+    number = sheet.assignment.sheet_number
+    if sheet.outcome == Outcome.UNREACHABLE and FlagKind.ABNORMAL not in current_flags:
+        add(
+            kind=CreditProposalKind.FLAG,
+            flag_kind=FlagKind.ABNORMAL,
+            reason=f"抽查（{number}）认定通过登记的住所（经营场所）无法联系",
+        )
+    elif sheet.outcome == Outcome.UNCOOPERATIVE and FlagKind.WATCH not in current_flags:
+        add(
+            kind=CreditProposalKind.FLAG,
+            flag_kind=FlagKind.WATCH,
+            reason=f"抽查（{number}）认定不予配合检查情节严重",
+        )
+    elif sheet.outcome == Outcome.INSPECTED:
+        failed = [r for r in sheet.items.all() if r.has_problem]
+        scheme = sheet.assignment.task.grading_scheme
+        level = entity_grade_on(entity, scheme, today)
+        worse = (
+            GradeLevel.objects.filter(scheme=scheme, rank=level.rank + 1).first()
+            if level is not None
+            else None
+        )
+        if failed and worse is not None:
+            add(
+                kind=CreditProposalKind.GRADE,
+                from_level=level,
+                level=worse,
+                reason=f"抽查（{number}）发现问题："
+                + "；".join(f"{r.item_label}：{r.problems}" for r in failed),
+            )
+    return proposals
+
+
+@transaction.atomic
+def credit_proposal_decide(
+    *, actor: User, proposal: CreditProposal, apply: bool, note: str = ""
+) -> CreditProposal:
+    """Adopt (through registry.services.flag_set / grade_assign) or reject a proposal. Only those
+    who may change the entity's registry record (entity.manage in its region) decide."""
+    from registry import services as registry
+    from registry.selectors import entity_grade_on
+
+    role = registry.authorize_entity(actor, proposal.entity.region_id)
+    proposal = CreditProposal.objects.select_for_update().get(pk=proposal.pk)
+    if proposal.state != CreditProposalState.PROPOSED:
+        raise ValidationError("该建议已审核。")
+    if not apply and not note.strip():
+        raise ValidationError({"note": "不予采纳须写明理由"})
+    today = timezone.localdate()
+    if apply:
+        reason = (
+            f"{proposal.reason}（信用反馈，{note.strip()}）" if note.strip() else proposal.reason
+        )
+        if proposal.kind == CreditProposalKind.FLAG:
+            registry.flag_set(
+                actor=actor,
+                entity=proposal.entity,
+                kind=proposal.flag_kind,
+                valid_from=today,
+                reason=reason[:255],
+                recording_unit=actor.department.name if actor.department else "",
+                document=proposal.sheet.assignment.sheet_number,
+            )
+        else:
+            assert proposal.level is not None
+            current = entity_grade_on(proposal.entity, proposal.level.scheme, today)
+            if current != proposal.from_level:
+                raise ValidationError("该对象的信用风险等级在建议提出后已变化，请重新评定。")
+            registry.grade_assign(
+                actor=actor,
+                entity=proposal.entity,
+                level=proposal.level,
+                valid_from=today,
+                reason=reason,
+            )
+    proposal.state = CreditProposalState.APPLIED if apply else CreditProposalState.REJECTED
+    proposal.decided_by, proposal.decided_at = actor, _now()
+    proposal.decision_note = note.strip()
+    proposal.save()
+    entry_append(
+        actor=actor,
+        role=role,
+        action="result.credit_apply" if apply else "result.credit_reject",
+        instance=proposal,
+        after={"state": proposal.state, "proposal": proposal.label, "note": proposal.decision_note},
+        reason=note.strip(),
+        region_code=proposal.entity.region_id,
+        department=actor.department,
+    )
+    return proposal

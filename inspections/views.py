@@ -624,3 +624,37 @@ def followup_close(request: AuthedRequest, pk: int) -> HttpResponse:
             messages.success(request, "后续处置已办结。")
             return redirect("inspections:followup_detail", pk=followup.pk)
     return _followup_page(request, followup, {"close": form}, status=400)
+
+
+# --- credit feedback ---------------------------------------------------------------------------
+
+
+def credit_list(request: AuthedRequest) -> HttpResponse:
+    if not Scope.of(request.user).has("entity.manage"):
+        raise PermissionDenied("entity.manage")
+    state = request.GET.get("state", "proposed")
+    return render(
+        request,
+        "inspections/credit_list.html",
+        {
+            "proposals": selectors.credit_proposals_visible(user=request.user, state=state),
+            "state": state,
+        },
+    )
+
+
+@require_POST
+def credit_decide(request: AuthedRequest, pk: int) -> HttpResponse:
+    proposal = get_object_or_404(
+        selectors.credit_proposals_visible(user=request.user, state=""), pk=pk
+    )
+    apply = request.POST.get("decision") == "apply"
+    try:
+        services.credit_proposal_decide(
+            actor=request.user, proposal=proposal, apply=apply, note=request.POST.get("note", "")
+        )
+    except ValidationError as exc:
+        messages.error(request, _message(exc))
+    else:
+        messages.success(request, "已采纳，名录库已更新。" if apply else "已决定不予采纳。")
+    return redirect("inspections:credit_list")

@@ -1,0 +1,123 @@
+"""信用反馈: published results propose listings or grade changes; only entity managers of the
+entity's region adopt them, through the registry's services."""
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
+from django.utils import timezone
+
+from audit.models import AuditEntry
+from inspections import services
+from inspections.models import CreditProposal, CreditProposalState
+from registry.models import EntityFlag
+from registry.selectors import entity_grade_on
+
+from .conftest import D, fill_sheet, upload
+
+
+def publish(j, sheet):
+    services.sheet_review(actor=j["market_rev"], sheet=sheet, approve=True)
+    return services.sheet_publish(actor=j["market_rev"], sheet=sheet)
+
+
+def unreachable(j):
+    a = j["sheet"]
+    services.sheet_notice_set(actor=j["leader"], assignment=a, method="none", not_reason="电话停机")
+    services.sheet_outcome_set(
+        actor=j["leader"], assignment=a, outcome="unreachable", note="门面空置", on=D(2026, 11, 24)
+    )
+    services.evidence_add(actor=j["leader"], assignment=a, **upload())
+    return publish(j, services.sheet_submit(actor=j["leader"], assignment=a))
+
+
+def test_unreachable_proposes_the_abnormal_list_and_an_entity_manager_adopts_it(joint, people):
+    j = joint
+    unreachable(j)
+    proposal = CreditProposal.objects.get()
+    assert (proposal.kind, proposal.flag_kind, proposal.label) == (
+        "flag",
+        "abnormal",
+        "列入经营异常名录",
+    )
+    entity = j["sheet"].entity
+    assert not EntityFlag.objects.filter(entity=entity).exists()
+    before = AuditEntry.objects.count()
+    for actor in (
+        j["market_rev"],
+        j["leader"],
+        people["cd_market_admin"],
+        people["xl_market_admin"],
+    ):
+        with pytest.raises(PermissionDenied):
+            services.credit_proposal_decide(actor=actor, proposal=proposal, apply=True)
+    assert AuditEntry.objects.count() == before
+    proposal.refresh_from_db()
+    assert proposal.state == CreditProposalState.PROPOSED
+    services.credit_proposal_decide(actor=people["kc_market_admin"], proposal=proposal, apply=True)
+    flag = EntityFlag.objects.get(entity=entity)
+    assert (flag.kind, flag.valid_from, flag.document) == (
+        "abnormal",
+        timezone.localdate(),
+        j["sheet"].sheet_number,
+    )
+    assert list(
+        AuditEntry.objects.filter(seq__gt=before).order_by("seq").values_list("action", flat=True)
+    ) == ["entity.flag_set", "result.credit_apply"]
+    with pytest.raises(ValidationError, match="已审核"):
+        services.credit_proposal_decide(
+            actor=people["kc_market_admin"], proposal=proposal, apply=True
+        )
+
+
+def test_a_failed_inspection_proposes_a_worse_grade(joint, people, scheme):
+    j = joint
+    fill_sheet(j, problem=True)
+    publish(j, services.sheet_submit(actor=j["leader"], assignment=j["sheet"]))
+    entity = j["sheet"].entity
+    current = entity_grade_on(entity, scheme, timezone.localdate())
+    proposal = CreditProposal.objects.get()
+    if current.rank == 5:
+        pytest.fail("fixture entity already at the worst grade")
+    assert proposal.from_level == current and proposal.level.rank == current.rank + 1
+    assert "营业执照公示情况：未按规定公示年度报告" in proposal.reason
+    with pytest.raises(ValidationError) as exc:
+        services.credit_proposal_decide(
+            actor=people["kc_market_admin"], proposal=proposal, apply=False
+        )
+    assert exc.value.message_dict == {"note": ["不予采纳须写明理由"]}
+    services.credit_proposal_decide(actor=people["kc_market_admin"], proposal=proposal, apply=True)
+    assert entity_grade_on(entity, scheme, timezone.localdate()) == proposal.level
+
+
+def test_a_clean_result_proposes_nothing(joint):
+    j = joint
+    fill_sheet(j)
+    publish(j, services.sheet_submit(actor=j["leader"], assignment=j["sheet"]))
+    assert not CreditProposal.objects.exists()
+
+
+def test_the_credit_page_is_for_entity_managers(client, joint, people):
+    j = joint
+    unreachable(j)
+    proposal = CreditProposal.objects.get()
+    client.force_login(j["market_rev"])
+    assert client.get(reverse("inspections:credit_list")).status_code == 403
+    client.force_login(people["xl_market_admin"])
+    assert (
+        j["sheet"].entity.name
+        not in client.get(reverse("inspections:credit_list")).content.decode()
+    )
+    response = client.post(
+        reverse("inspections:credit_decide", args=[proposal.pk]), {"decision": "apply"}
+    )
+    assert response.status_code == 404
+    client.force_login(people["kc_market_admin"])
+    page = client.get(reverse("inspections:credit_list")).content.decode()
+    assert j["sheet"].entity.name in page and "列入经营异常名录" in page
+    client.post(
+        reverse("inspections:credit_decide", args=[proposal.pk]),
+        {"decision": "reject", "note": "企业已办理住所变更登记"},
+    )
+    proposal.refresh_from_db()
+    assert proposal.state == CreditProposalState.REJECTED
+    assert not EntityFlag.objects.exists()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
@@ -19,6 +20,7 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.scope import Scope
 from core.workdays import Deadline, add_workdays
+from inspectors.models import Inspector
 from planning.models import Assignment, AssignmentStatus, DrawStatus, TaskDepartment
 from planning.selectors import task_list_visible
 
@@ -347,3 +349,77 @@ def credit_proposals_visible(*, user: User, state: str = "proposed") -> QuerySet
     if state in CreditProposalState.values:
         proposals = proposals.filter(state=state)
     return proposals.order_by("proposed_at", "id")
+
+
+# --- 尽职照单免责: what each inspector of a task did ------------------------------------------
+
+
+@dataclass
+class DutyRow:
+    inspector: Inspector
+    department: str
+    groups: list[str]
+    is_leader: bool
+    sheets: int
+    submitted: int
+    on_time: int
+    published: int
+    items_entered: int
+    evidence: int
+
+    @property
+    def conclusion(self) -> str:
+        """Seed 004 第二十一条(一): duties done as the plan required."""
+        if self.sheets == 0:
+            return "未分配检查对象"
+        if self.submitted < self.sheets:
+            return "尚有检查表未完成"
+        if self.on_time < self.sheets:
+            return "已完成，部分逾期提交"
+        return "已按计划履行检查职责"
+
+
+def accountability(*, task: Any) -> list[DutyRow]:
+    """Per inspector of the task's live draw: sheets of their groups, how many were submitted
+    (on time: by the end of the inspection window), published, and what they entered
+    themselves. Inspectors replaced out of a group keep their row (active=False)."""
+    from planning.models import GroupMember
+
+    members = (
+        GroupMember.objects.filter(group__draw__task=task, group__draw__status=DrawStatus.DRAWN)
+        .select_related("inspector", "inspector__department", "group")
+        .order_by("inspector__department_id", "inspector__name")
+    )
+    by_inspector: dict[int, list[Any]] = {}
+    for m in members:
+        by_inspector.setdefault(m.inspector_id, []).append(m)
+    rows = []
+    for memberships in by_inspector.values():
+        inspector = memberships[0].inspector
+        group_ids = [m.group_id for m in memberships]
+        assignments = Assignment.objects.filter(
+            group_id__in=group_ids, status=AssignmentStatus.ASSIGNED
+        )
+        results = SheetResult.objects.filter(assignment__in=assignments)
+        user_id = inspector.user_id
+        rows.append(
+            DutyRow(
+                inspector=inspector,
+                department=inspector.department.name,
+                groups=sorted({m.group.code for m in memberships}),
+                is_leader=any(m.is_leader for m in memberships),
+                sheets=assignments.count(),
+                submitted=results.filter(first_submitted_on__isnull=False).count(),
+                on_time=results.filter(first_submitted_on__lte=task.window_end).count(),
+                published=results.filter(state=SheetState.PUBLISHED).count(),
+                items_entered=ItemResult.objects.filter(
+                    sheet__in=results, entered_by_id=user_id
+                ).count()
+                if user_id
+                else 0,
+                evidence=Evidence.objects.filter(sheet__in=results, uploaded_by_id=user_id).count()
+                if user_id
+                else 0,
+            )
+        )
+    return rows

@@ -658,3 +658,20 @@ def credit_decide(request: AuthedRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, "已采纳，名录库已更新。" if apply else "已决定不予采纳。")
     return redirect("inspections:credit_list")
+
+
+# --- 尽职照单免责 -------------------------------------------------------------------------------
+
+
+def accountability(request: AuthedRequest, pk: int) -> HttpResponse:
+    from planning.selectors import task_get_visible
+
+    scope = Scope.of(request.user)
+    if not (scope.is_platform_admin or scope.roles - {"inspector"}):
+        raise PermissionDenied("task.view")
+    task = task_get_visible(user=request.user, pk=pk)
+    return render(
+        request,
+        "inspections/accountability.html",
+        {"task": task, "rows": selectors.accountability(task=task)},
+    )

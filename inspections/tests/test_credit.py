@@ -121,3 +121,28 @@ def test_the_credit_page_is_for_entity_managers(client, joint, people):
     proposal.refresh_from_db()
     assert proposal.state == CreditProposalState.REJECTED
     assert not EntityFlag.objects.exists()
+
+
+def test_accountability_record_per_inspector(client, joint, people):
+    from unittest import mock
+
+    from inspections.selectors import accountability
+
+    j = joint
+    fill_sheet(j)
+    with mock.patch("django.utils.timezone.localdate", return_value=D(2027, 1, 5)):
+        services.sheet_submit(actor=j["leader"], assignment=j["sheet"])
+    rows = {r.inspector.user_id: r for r in accountability(task=j["task"])}
+    leader = rows[j["leader"].pk]
+    assert (leader.sheets, leader.submitted, leader.on_time, leader.items_entered) == (2, 1, 0, 2)
+    assert leader.is_leader and leader.conclusion == "尚有检查表未完成"
+    culture = rows[j["culture"].pk]
+    assert (culture.sheets, culture.items_entered, culture.is_leader) == (2, 1, False)
+    client.force_login(j["leader"])
+    url = reverse("inspections:accountability", args=[j["task"].pk])
+    assert client.get(url).status_code == 403
+    client.force_login(people["xl_market_admin"])
+    assert client.get(url).status_code == 404
+    client.force_login(people["kc_supervisor"])
+    page = client.get(url).content.decode()
+    assert "尚有检查表未完成" in page and "已按计划履行检查职责" not in page

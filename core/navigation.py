@@ -58,6 +58,15 @@ NAV: list[tuple[str, list[NavItem]]] = [
         ],
     ),
     (
+        gettext_noop("检查与结果"),
+        [
+            NavItem(gettext_noop("我的检查表"), "inspections:my_sheets", "assignment.own"),
+            NavItem(gettext_noop("结果审核与公示"), "inspections:review_queue", "result.review"),
+            NavItem(gettext_noop("后续处置"), "inspections:followup_list", "task.view"),
+            NavItem(gettext_noop("信用反馈"), "inspections:credit_list", "entity.manage"),
+        ],
+    ),
+    (
         gettext_noop("全程留痕"),
         [NavItem(gettext_noop("行为日志"), "audit:entry_list", "audit.view")],
     ),

@@ -29,6 +29,7 @@ urlpatterns = [
     path("followups/<int:pk>/evidence/", views.followup_evidence, name="followup_evidence"),
     path("followups/<int:pk>/close/", views.followup_close, name="followup_close"),
     path("tasks/<int:pk>/accountability/", views.accountability, name="accountability"),
+    path("category-sets/", views.category_sets, name="category_sets"),
     path("credit/", views.credit_list, name="credit_list"),
     path("credit/<int:pk>/decide/", views.credit_decide, name="credit_decide"),
 ]

@@ -426,6 +426,7 @@ def evidence_file(request: AuthedRequest, pk: int) -> FileResponse:
         filename=evidence.original_name,
     )
     response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
     response["Cache-Control"] = "private, no-store"
     return response
 
@@ -674,4 +675,37 @@ def accountability(request: AuthedRequest, pk: int) -> HttpResponse:
         request,
         "inspections/accountability.html",
         {"task": task, "rows": selectors.accountability(task=task)},
+    )
+
+
+# --- result code sets --------------------------------------------------------------------------
+
+
+def category_sets(request: AuthedRequest) -> HttpResponse:
+    """The seeded code sets, which one the user's region uses, and (for the region's
+    administrator) the choice."""
+    from .models import ResultCategorySet
+
+    department = request.user.department
+    region = department.region if department else None
+    current = services.category_set_for(region) if region else None
+    can_choose = bool(
+        region and Scope.of(request.user).role_for_region("department.manage", region.code)
+    )
+    if request.method == "POST":
+        if region is None or not can_choose:
+            raise PermissionDenied("department.manage")
+        chosen = get_object_or_404(ResultCategorySet, pk=request.POST.get("category_set"))
+        services.region_category_set_choose(actor=request.user, region=region, category_set=chosen)
+        messages.success(request, f"{region.name}今后新录入的检查表使用：{chosen.name}")
+        return redirect("inspections:category_sets")
+    return render(
+        request,
+        "inspections/category_sets.html",
+        {
+            "sets": ResultCategorySet.objects.prefetch_related("categories"),
+            "current": current,
+            "region": region,
+            "can_choose": can_choose,
+        },
     )

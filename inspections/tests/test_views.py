@@ -289,3 +289,19 @@ def test_my_sheets_shows_due_dates_and_warnings(client, joint):
     assert j["sheet"].entity.name in client.get(url("my_sheets")).content.decode()
     client.force_login(j["other_market"])
     assert j["sheet"].entity.name not in client.get(url("my_sheets")).content.decode()
+
+
+def test_region_admin_chooses_the_code_set_on_its_page(client, people, regions):
+    from inspections.models import RegionResultSetting, ResultCategorySet
+
+    legacy = ResultCategorySet.objects.get(code="legacy2014")
+    client.force_login(people["kc_market_admin"])
+    page = client.get(url("category_sets")).content.decode()
+    assert "市场监管总局现行检查结果代码" in page and 'name="category_set"' not in page
+    assert client.post(url("category_sets"), {"category_set": legacy.pk}).status_code == 403
+    assert not RegionResultSetting.objects.exists()
+    client.force_login(people["kc_admin"])
+    client.post(url("category_sets"), {"category_set": legacy.pk})
+    assert RegionResultSetting.objects.get().category_set == legacy
+    page = client.get(url("category_sets")).content.decode()
+    assert '<strong id="current-set">公示信息抽查结果代码（2014—2016 年）</strong>' in page

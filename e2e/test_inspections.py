@@ -55,8 +55,8 @@ def messages(page) -> str:
 def test_results_from_entry_to_publication_correction_and_follow_up(
     live_server,
     transactional_db,
-    joint,
-    page,  # noqa: F811
+    joint,  # noqa: F811  (the fixture imported above)
+    page,
 ):
     from inspections.models import Evidence, FollowUp, SheetResult
 

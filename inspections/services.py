@@ -176,10 +176,12 @@ def _sheet_for_update(assignment: Assignment) -> SheetResult:
     sheet = SheetResult.objects.select_for_update().filter(assignment=assignment).first()
     if sheet is None:
         _live(assignment)
-        sheet = SheetResult.objects.create(
-            assignment=assignment, category_set=category_set_for(assignment.task.region)
+        # Two members saving their first entries at once: the second finds the first's row.
+        created, _ = SheetResult.objects.get_or_create(
+            assignment=assignment,
+            defaults={"category_set": category_set_for(assignment.task.region)},
         )
-        sheet = SheetResult.objects.select_for_update().get(pk=sheet.pk)
+        sheet = SheetResult.objects.select_for_update().get(pk=created.pk)
     return sheet
 
 

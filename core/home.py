@@ -173,7 +173,7 @@ def _planning(user: User, scope: Scope) -> list[Todo]:
         )
     if "inspector" in scope.roles:
         mine = my_assignments(user=user).count()
-        todos.append(Todo(gettext_noop("我的检查任务"), reverse("planning:my_work"), mine))
+        todos.append(Todo(gettext_noop("我的检查任务"), reverse("inspections:my_sheets"), mine))
     return todos
 
 

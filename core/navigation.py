@@ -23,7 +23,6 @@ NAV: list[tuple[str, list[NavItem]]] = [
         gettext_noop("工作台"),
         [
             NavItem(gettext_noop("首页"), "core:home"),
-            NavItem(gettext_noop("我的检查任务"), "planning:my_work", "assignment.own"),
         ],
     ),
     (
@@ -64,6 +63,7 @@ NAV: list[tuple[str, list[NavItem]]] = [
             NavItem(gettext_noop("结果审核与公示"), "inspections:review_queue", "result.review"),
             NavItem(gettext_noop("后续处置"), "inspections:followup_list", "task.view"),
             NavItem(gettext_noop("信用反馈"), "inspections:credit_list", "entity.manage"),
+            NavItem(gettext_noop("检查结果分类"), "inspections:category_sets", "department.manage"),
         ],
     ),
     (

@@ -55,7 +55,7 @@ def messages(page) -> str:
 def test_results_from_entry_to_publication_correction_and_follow_up(
     live_server,
     transactional_db,
-    joint,  # noqa: F811  (the fixture imported above)
+    joint,  # noqa: F811  # noqa: F811  (the fixture imported above)
     page,
 ):
     from inspections.models import Evidence, FollowUp, SheetResult

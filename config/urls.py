@@ -9,6 +9,10 @@ urlpatterns = [
     path("inspectors/", include("inspectors.urls")),
     path("planning/", include("planning.urls")),
     path("inspections/", include("inspections.urls")),
+    path("archives/", include("archives.urls")),
+    path("public/", include("public.urls")),
+    path("stats/", include("stats.urls")),
+    path("reports/", include("reports.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
 ]
 

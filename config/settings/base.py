@@ -47,6 +47,10 @@ INSTALLED_APPS = [
     "catalog",
     "planning",
     "inspections",
+    "archives",
+    "public",
+    "stats",
+    "reports",
 ]
 
 MIDDLEWARE = [

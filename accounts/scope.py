@@ -125,6 +125,28 @@ PERMISSIONS: dict[str, dict[str, Reach]] = {
     "dispatch.confirm": {R.DEPT_ADMIN: Reach.OWN_DEPARTMENT, R.REVIEWER: Reach.OWN_DEPARTMENT},
     # 检查结果审核、公示、更正审核和后续处置 (inspections): the department's reviewer.
     "result.review": {R.REVIEWER: Reach.OWN_DEPARTMENT, R.DEPT_ADMIN: Reach.OWN_DEPARTMENT},
+    # 立卷归档: a task's archive (everything about it, evidence included) for the people who
+    # ran, reviewed or supervise it.
+    "archive.download": {
+        R.ORGANIZER: Reach.DEPARTMENT_AND_BELOW,
+        R.REVIEWER: Reach.DEPARTMENT_AND_BELOW,
+        R.DEPT_ADMIN: Reach.DEPARTMENT_AND_BELOW,
+        R.REGION_ADMIN: Reach.REGION_AND_BELOW,
+        R.JOINT_OFFICE: Reach.REGION_AND_BELOW,
+        R.SUPERVISOR: Reach.REGION_AND_BELOW,
+    },
+    # 统计分析 and 月报表: a department sees its own figures (and those below); the region's
+    # office, administrators and supervisors see the whole region and below.
+    "stats.view": {
+        R.ORGANIZER: Reach.DEPARTMENT_AND_BELOW,
+        R.REVIEWER: Reach.DEPARTMENT_AND_BELOW,
+        R.DEPT_ADMIN: Reach.DEPARTMENT_AND_BELOW,
+        R.REGION_ADMIN: Reach.REGION_AND_BELOW,
+        R.JOINT_OFFICE: Reach.REGION_AND_BELOW,
+        R.SUPERVISOR: Reach.REGION_AND_BELOW,
+    },
+    # Entering a month's meetings/documents/trainings and finalising the department's 月报表.
+    "report.manage": {R.ORGANIZER: Reach.OWN_DEPARTMENT, R.DEPT_ADMIN: Reach.OWN_DEPARTMENT},
     "audit.view": {
         R.SUPERVISOR: Reach.REGION_AND_BELOW,
         R.REGION_ADMIN: Reach.REGION_AND_BELOW,

@@ -97,6 +97,7 @@ DEMO_HOOKS = [
     "registry.demo.demo_load",
     "inspectors.demo.demo_load",
     "planning.demo.demo_load",
+    "inspections.demo.demo_load",
 ]
 
 

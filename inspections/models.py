@@ -493,6 +493,7 @@ class CreditProposalState(models.TextChoices):
     PROPOSED = "proposed", "待审核"
     APPLIED = "applied", "已采纳"
     REJECTED = "rejected", "不予采纳"
+    WITHDRAWN = "withdrawn", "已撤回（结果已更正）"
 
 
 class CreditProposal(models.Model):

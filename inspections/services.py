@@ -782,6 +782,8 @@ def correction_review(
         reason=note.strip(),
         department=department,
     )
+    if approve:
+        credit_recheck(actor=actor, role=role, sheet=correction.sheet)
     return correction
 
 
@@ -927,8 +929,8 @@ def credit_proposals_create(*, sheet: SheetResult) -> list[CreditProposal]:
     - 不予配合情节严重 → 重点关注 (seed 004 第二十条: shared as a 失信 record);
     - a problem found on any item → one grade worse under the task's grading scheme.
     Listings the entity already has are not proposed again."""
-    from registry.models import FlagKind, GradeLevel
-    from registry.selectors import entity_grade_on, flags_on
+    from registry.models import FlagKind
+    from registry.selectors import flags_on
 
     entity = sheet.assignment.entity
     today = timezone.localdate()
@@ -954,23 +956,123 @@ def credit_proposals_create(*, sheet: SheetResult) -> list[CreditProposal]:
             reason=f"抽查（{number}）认定不予配合检查情节严重",
         )
     elif sheet.outcome == Outcome.INSPECTED:
-        failed = [r for r in sheet.items.all() if r.has_problem]
-        scheme = sheet.assignment.task.grading_scheme
-        level = entity_grade_on(entity, scheme, today)
-        worse = (
-            GradeLevel.objects.filter(scheme=scheme, rank=level.rank + 1).first()
-            if level is not None
-            else None
-        )
-        if failed and worse is not None:
-            add(
-                kind=CreditProposalKind.GRADE,
-                from_level=level,
-                level=worse,
-                reason=f"抽查（{number}）发现问题："
-                + "；".join(f"{r.item_label}：{r.problems}" for r in failed),
-            )
+        grade = _grade_proposal(sheet, [r for r in sheet.items.all() if r.has_problem])
+        if grade is not None:
+            proposals.append(grade)
     return proposals
+
+
+def _grade_proposal(
+    sheet: SheetResult, failed: Sequence[ItemResult], *, after_correction: bool = False
+) -> CreditProposal | None:
+    """A one-grade-worse proposal for a sheet whose items (as corrected) found problems."""
+    from registry.models import GradeLevel
+    from registry.selectors import entity_grade_on
+
+    entity = sheet.assignment.entity
+    scheme = sheet.assignment.task.grading_scheme
+    level = entity_grade_on(entity, scheme, timezone.localdate())
+    worse = (
+        GradeLevel.objects.filter(scheme=scheme, rank=level.rank + 1).first()
+        if level is not None
+        else None
+    )
+    if not failed or worse is None:
+        return None
+    problems = "；".join(f"{r.item_label}：{effective_item(r)[1]}" for r in failed)
+    prefix = "结果更正后" if after_correction else ""
+    return CreditProposal.objects.create(
+        sheet=sheet,
+        entity=entity,
+        proposed_at=_now(),
+        kind=CreditProposalKind.GRADE,
+        from_level=level,
+        level=worse,
+        reason=f"抽查（{sheet.assignment.sheet_number}）{prefix}发现问题：{problems}",
+    )
+
+
+def credit_recheck(*, actor: User, role: str, sheet: SheetResult) -> list[CreditProposal]:
+    """After a published correction, bring the sheet's grade proposals in line with the corrected
+    result (called inside correction_review): a pending proposal whose problems were corrected
+    away is withdrawn; an adopted one gets a proposal to restore the former grade (decided by an
+    entity manager like any other); a problem that only the correction shows gets a proposal.
+    Returns the proposals created or withdrawn."""
+    from registry.selectors import entity_grade_on
+
+    if sheet.outcome != Outcome.INSPECTED:
+        return []
+    failed = [r for r in sheet.items.all() if any(c.is_problem for c in effective_item(r)[0])]
+    grade_proposals = list(
+        CreditProposal.objects.select_for_update()
+        .filter(sheet=sheet, kind=CreditProposalKind.GRADE)
+        .order_by("proposed_at", "id")
+    )
+    live = [
+        p
+        for p in grade_proposals
+        if p.state in (CreditProposalState.PROPOSED, CreditProposalState.APPLIED)
+    ]
+    touched: list[CreditProposal] = []
+    department = actor.department
+    if failed:
+        if not live:
+            proposal = _grade_proposal(sheet, failed, after_correction=True)
+            if proposal is not None:
+                touched.append(proposal)
+                entry_append(
+                    actor=actor,
+                    role=role,
+                    action="result.credit_propose",
+                    instance=proposal,
+                    after={"proposal": proposal.label, "reason": proposal.reason},
+                    department=department,
+                )
+        return touched
+    today = timezone.localdate()
+    for proposal in live:
+        if proposal.state == CreditProposalState.PROPOSED and proposal.from_level is not None:
+            if proposal.level is not None and proposal.level.rank < proposal.from_level.rank:
+                continue  # a restoring proposal: it stays for the entity manager
+            proposal.state = CreditProposalState.WITHDRAWN
+            proposal.decided_by, proposal.decided_at = actor, _now()
+            proposal.decision_note = "检查结果已更正，不再发现问题，建议撤回"
+            proposal.save()
+            touched.append(proposal)
+            entry_append(
+                actor=actor,
+                role=role,
+                action="result.credit_withdraw",
+                instance=proposal,
+                after={"state": proposal.state, "proposal": proposal.label},
+                reason=proposal.decision_note,
+                department=department,
+            )
+        elif proposal.state == CreditProposalState.APPLIED and proposal.from_level is not None:
+            assert proposal.level is not None
+            current = entity_grade_on(proposal.entity, proposal.level.scheme, today)
+            if current != proposal.level:
+                continue  # the grade has moved on since; nothing to restore automatically
+            restore = CreditProposal.objects.create(
+                sheet=sheet,
+                entity=proposal.entity,
+                proposed_at=_now(),
+                kind=CreditProposalKind.GRADE,
+                from_level=current,
+                level=proposal.from_level,
+                reason=f"抽查（{sheet.assignment.sheet_number}）结果已更正，不再发现问题；"
+                f"据原结果调整的信用风险等级建议恢复为 {proposal.from_level.code}",
+            )
+            touched.append(restore)
+            entry_append(
+                actor=actor,
+                role=role,
+                action="result.credit_propose",
+                instance=restore,
+                after={"proposal": restore.label, "reason": restore.reason},
+                department=department,
+            )
+    return touched
 
 
 @transaction.atomic

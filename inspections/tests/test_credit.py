@@ -146,3 +146,98 @@ def test_accountability_record_per_inspector(client, joint, people):
     client.force_login(people["kc_supervisor"])
     page = client.get(url).content.decode()
     assert "尚有检查表未完成" in page and "已按计划履行检查职责" not in page
+
+
+def _correct(j, make_user, sheet, code, problems=""):
+    from .conftest import category
+
+    result = sheet.items.get(part=j["parts"]["market"], item__position=1)
+    correction = services.correction_create(
+        actor=j["leader"],
+        item_result=result,
+        reason="复核现场笔录后更正",
+        categories=[category(code)],
+        problems=problems,
+    )
+    reviewer2 = make_user("market_rev2", "kc_market", "reviewer")
+    return services.correction_review(actor=reviewer2, correction=correction, approve=True)
+
+
+def test_a_correction_that_removes_the_problem_withdraws_the_pending_proposal(
+    joint, make_user, people
+):
+    j = joint
+    fill_sheet(j, problem=True)
+    sheet = publish(j, services.sheet_submit(actor=j["leader"], assignment=j["sheet"]))
+    proposal = CreditProposal.objects.get()
+    assert proposal.state == CreditProposalState.PROPOSED
+    before = AuditEntry.objects.count()
+    _correct(j, make_user, sheet, "1")
+    proposal.refresh_from_db()
+    assert (proposal.state, proposal.decision_note) == (
+        "withdrawn",
+        "检查结果已更正，不再发现问题，建议撤回",
+    )
+    assert proposal.decided_by.username == "market_rev2"
+    assert CreditProposal.objects.count() == 1
+    assert list(
+        AuditEntry.objects.filter(seq__gt=before)
+        .exclude(action="user.create")  # the second reviewer's account
+        .order_by("seq")
+        .values_list("action", flat=True)
+    ) == ["result.correction_create", "result.correction_publish", "result.credit_withdraw"]
+    with pytest.raises(ValidationError, match="已审核"):
+        services.credit_proposal_decide(
+            actor=people["kc_market_admin"], proposal=proposal, apply=True
+        )
+
+
+def test_a_correction_after_an_adopted_grade_proposes_restoring_it(
+    joint, make_user, people, scheme
+):
+    j = joint
+    fill_sheet(j, problem=True)
+    sheet = publish(j, services.sheet_submit(actor=j["leader"], assignment=j["sheet"]))
+    entity = sheet.assignment.entity
+    original = entity_grade_on(entity, scheme, timezone.localdate())
+    adopted = CreditProposal.objects.get()
+    services.credit_proposal_decide(actor=people["kc_market_admin"], proposal=adopted, apply=True)
+    assert entity_grade_on(entity, scheme, timezone.localdate()) == adopted.level
+    _correct(j, make_user, sheet, "1")
+    adopted.refresh_from_db()
+    assert adopted.state == CreditProposalState.APPLIED  # what was done stays on record
+    restore = CreditProposal.objects.exclude(pk=adopted.pk).get()
+    assert (restore.state, restore.from_level, restore.level) == (
+        "proposed",
+        adopted.level,
+        original,
+    )
+    assert restore.reason == (
+        f"抽查（{sheet.assignment.sheet_number}）结果已更正，不再发现问题；"
+        f"据原结果调整的信用风险等级建议恢复为 {original.code}"
+    )
+    # The grade does not move until an entity manager adopts the restoration.
+    assert entity_grade_on(entity, scheme, timezone.localdate()) == adopted.level
+    services.credit_proposal_decide(actor=people["kc_market_admin"], proposal=restore, apply=True)
+    assert entity_grade_on(entity, scheme, timezone.localdate()) == original
+
+
+def test_a_correction_that_finds_a_problem_proposes_a_worse_grade(joint, make_user, scheme):
+    j = joint
+    fill_sheet(j)
+    sheet = publish(j, services.sheet_submit(actor=j["leader"], assignment=j["sheet"]))
+    assert not CreditProposal.objects.exists()
+    _correct(j, make_user, sheet, "B", problems="未按规定公示即时信息")
+    proposal = CreditProposal.objects.get()
+    current = entity_grade_on(sheet.assignment.entity, scheme, timezone.localdate())
+    assert (proposal.state, proposal.from_level, proposal.level.rank) == (
+        "proposed",
+        current,
+        current.rank + 1,
+    )
+    result = sheet.items.get(part=j["parts"]["market"], item__position=1)
+    assert proposal.reason == (
+        f"抽查（{sheet.assignment.sheet_number}）结果更正后发现问题："
+        f"{result.item_label}：未按规定公示即时信息"
+    )
+    assert AuditEntry.objects.filter(action="result.credit_propose").count() == 1

@@ -55,7 +55,7 @@ def public_site_label() -> str:
     return str(getattr(settings, "SUIJI_PUBLIC_SITE_LABEL", "本平台“一公开”公示专栏（/public/）"))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, order=True)
 class Month:
     year: int
     month: int
@@ -453,3 +453,14 @@ def month_summary(*, user: User, month: Month, region_code: str) -> list[Summary
         SummaryRow(d, (revisions.get(d.pk) or [None])[-1], len(revisions.get(d.pk, [])))
         for d in departments
     ]
+
+
+def last_contact(department: Department) -> dict[str, str]:
+    """The contact details of the department's most recent submission (to pre-fill the form)."""
+    latest = (
+        ReportRevision.objects.filter(department=department).order_by("-submitted_at").first()
+    )
+    if latest is None:
+        return {}
+    contact: dict[str, str] = latest.data.get("contact", {})
+    return contact

@@ -64,10 +64,10 @@ def report_xlsx(layout: Layout) -> bytes:
     sheet["C3"].alignment = Alignment(horizontal="right", vertical="center")
 
     first = row_number = 4
-    spans: list[tuple[int, int]] = []
+    merges: list[str] = []
     for row in layout.rows:
         if row.kind == "section":
-            sheet.merge_cells(f"A{row_number}:C{row_number}")
+            merges.append(f"A{row_number}:C{row_number}")
             sheet[f"A{row_number}"] = row.label
             sheet[f"A{row_number}"].font = bold
             sheet[f"A{row_number}"].alignment = left
@@ -76,7 +76,7 @@ def report_xlsx(layout: Layout) -> bytes:
             if row.number:
                 sheet[f"A{row_number}"] = row.number
                 if row.number_span > 1:
-                    spans.append((row_number, row_number + row.number_span - 1))
+                    merges.append(f"A{row_number}:A{row_number + row.number_span - 1}")
             sheet[f"B{row_number}"] = safe_cell(row.label)
             if row.text:
                 sheet[f"C{row_number}"] = safe_cell(row.text)
@@ -92,11 +92,12 @@ def report_xlsx(layout: Layout) -> bytes:
             sheet.row_dimensions[row_number].height = max(20, 15 * lines + 4)
         row_number += 1
     last = row_number - 1
-    for start, end in spans:
-        sheet.merge_cells(f"A{start}:A{end}")
+    # Borders first, then merge: a merged range takes its edges from the cells' borders.
     for row_cells in sheet.iter_rows(min_row=first, max_row=last, min_col=1, max_col=3):
         for cell in row_cells:
             cell.border = border
+    for cell_range in merges:
+        sheet.merge_cells(cell_range)
 
     contact_row = last + 1
     sheet.merge_cells(f"A{contact_row}:C{contact_row}")

@@ -249,10 +249,10 @@ def period_parse(params: Mapping[str, Any], today: dt.date | None = None) -> Per
     """The period of the query string (default: the current year). Raises ValidationError with
     a Chinese message naming the field."""
     today = today or timezone.localdate()
-    kind = (params.get("period") or "year").strip()
+    kind = str(params.get("period") or "year").strip()
 
     def number(name: str, low: int, high: int, default: int) -> int:
-        raw = (params.get(name) or "").strip()
+        raw = str(params.get(name) or "").strip()
         if not raw:
             return default
         try:
@@ -265,8 +265,8 @@ def period_parse(params: Mapping[str, Any], today: dt.date | None = None) -> Per
 
     if kind == "range":
         try:
-            start = dt.date.fromisoformat((params.get("start") or "").strip())
-            end = dt.date.fromisoformat((params.get("end") or "").strip())
+            start = dt.date.fromisoformat(str(params.get("start") or "").strip())
+            end = dt.date.fromisoformat(str(params.get("end") or "").strip())
         except ValueError:
             raise ValidationError({"start": "请按 YYYY-MM-DD 填写起止日期。"}) from None
         if end < start:
@@ -325,7 +325,7 @@ def filter_build(*, user: User, params: Mapping[str, Any]) -> StatsFilter:
     ValidationError for a malformed period."""
     scope = _scope(user)
     period = period_parse(params)
-    code = (params.get("region") or "").strip() or scope.region_code
+    code = str(params.get("region") or "").strip() or scope.region_code
     if not code:
         raise Http404
     if not scope.is_platform_admin and not code.startswith(scope.region_code):
@@ -334,7 +334,7 @@ def filter_build(*, user: User, params: Mapping[str, Any]) -> StatsFilter:
     if region is None:
         raise Http404
     department = None
-    raw = (params.get("department") or "").strip()
+    raw = str(params.get("department") or "").strip()
     if raw:
         if not raw.isdigit():
             raise Http404

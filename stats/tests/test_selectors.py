@@ -182,9 +182,7 @@ def test_entities_over_the_yearly_cap_are_listed(world, people):
     b = board(people["kc_supervisor"])
     assert numbers(b)["per_entity"] == {"distribution": {1: 7, 2: 1}, "over": 1}
     assert met(b, "per_entity") == [False]
-    assert b.kpi("per_entity").tables[1].rows == [
-        [t1_entity.name, t1_entity.uscc, 2026, 2, 1]
-    ]
+    assert b.kpi("per_entity").tables[1].rows == [[t1_entity.name, t1_entity.uscc, 2026, 2, 1]]
 
 
 def test_task_sheets_show_each_deadline(world, people):
@@ -205,7 +203,7 @@ def test_task_sheets_show_each_deadline(world, people):
 
 
 @pytest.mark.parametrize(
-    "params, field",
+    ("params", "field"),
     [
         ({"period": "week"}, "period"),
         ({"year": "abc"}, "year"),

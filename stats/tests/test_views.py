@@ -44,17 +44,15 @@ def test_supervisor_dashboard_shows_figures_targets_charts_and_tables(client, wo
     # no inline executable script (the CSP forbids it)
     assert html.count("<script>") == 0
     chart = json.loads(
-        html.split('<script id="chart-publication" type="application/json">')[1].split(
-            "</script>"
-        )[0]
+        html.split('<script id="chart-publication" type="application/json">')[1].split("</script>")[
+            0
+        ]
     )
     assert chart["series"][0]["data"] == [3, 2, 1, 1]
     assert "宽城镇" in html  # drill-down to the lower region
 
 
-def test_drill_down_to_a_department_lists_its_tasks_and_their_sheets(
-    client, world, people, depts
-):
+def test_drill_down_to_a_department_lists_its_tasks_and_their_sheets(client, world, people, depts):
     login(client, people["kc_supervisor"])
     response = client.get(DASHBOARD, {"year": "2026", "department": depts["kc_culture"].pk})
     assert response.status_code == 200
@@ -86,7 +84,7 @@ def test_export_is_one_workbook_with_a_sheet_per_kpi(client, world, people):
     rows = [[c.value for c in r] for r in coverage.iter_rows()]
     assert rows[1] == ["指标值", "15.00%", None, None, None]
     assert ["在册检查对象数（分母）", 60, None, None, None] in rows
-    assert ["≥ 5%（每年）"] == rows[4][:1] and rows[4][3] == "达标"
+    assert rows[4][:1] == ["≥ 5%（每年）"] and rows[4][3] == "达标"
     publication = workbook[workbook.sheetnames[6]]
     values = [[c.value for c in r][:2] for r in publication.iter_rows()]
     assert ["应公示", 3] in values and ["按期公示", 1] in values

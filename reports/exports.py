@@ -179,7 +179,7 @@ def docx_template(structure: tuple[tuple[str, str, str, int], ...]) -> bytes:
             if span > 1:
                 spans.append((index, index + span - 1))
         cell_text(cells[1], label, size=10.5)
-        cell_text(cells[2], "{{ t[%d] }}" % index, size=10.5)
+        cell_text(cells[2], "{{ t[" + str(index) + "] }}", size=10.5)
     for start, end in spans:
         grid.rows[start].cells[0].merge(grid.rows[end].cells[0])
     para(doc, "{{ contact_line }}", before=6)

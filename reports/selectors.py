@@ -149,9 +149,9 @@ def _drawn(draw: Draw) -> int:
 
 def tasks_organized(department: Department, month: Month) -> dict[str, Any]:
     """本月组织随机抽查（次）：本部门牵头或参与的抽查任务中，抽取在本月完成（抽取时间的北京时间
-    日期在本月）且抽取现行有效（未作废）的次数，每个任务的一次抽取计 1 次。其中"按年度计划"指任务
-    属于年度抽查计划的某一批次；"部门联合抽查"指任务类型为部门联合抽查，本部门为牵头部门计"牵头"，
-    否则计"参与"。"本月组织随机抽查的文件"逐一列出这些任务的任务编号和名称。"""
+    日期在本月）且抽取现行有效（未作废）的次数，每个任务的一次抽取计 1 次。其中“按年度计划”指任务
+    属于年度抽查计划的某一批次；“部门联合抽查”指任务类型为部门联合抽查，本部门为牵头部门计“牵头”，
+    否则计“参与”。“本月组织随机抽查的文件”逐一列出这些任务的任务编号和名称。"""
     rows = []
     for draw in month_draws([department.pk], month):
         task = draw.task
@@ -183,9 +183,9 @@ def tasks_organized(department: Department, month: Month) -> dict[str, Any]:
 
 
 def draw_scope(tasks: dict[str, Any]) -> dict[str, Any]:
-    """抽查对象范围、数量、抽查比例：对上述每次抽取，"范围"为任务的抽查区域及冻结时按筛选条件
-    确定的检查对象总数（承诺清单各分层 population 之和，即可抽取的候选对象户数）；"数量"为该次抽取
-    现行有效的一企一表户数（状态为已分配，已被替换的不计、替补的计入）；"比例"=数量÷候选户数，
+    """抽查对象范围、数量、抽查比例：对上述每次抽取，“范围”为任务的抽查区域及冻结时按筛选条件
+    确定的检查对象总数（承诺清单各分层 population 之和，即可抽取的候选对象户数）；“数量”为该次抽取
+    现行有效的一企一表户数（状态为已分配，已被替换的不计、替补的计入）；“比例”=数量÷候选户数，
     保留两位小数。合计行按各次抽取的户数相加后再计算比例。"""
     population = sum(r["population"] for r in tasks["list"])
     drawn = sum(r["drawn"] for r in tasks["list"])
@@ -193,8 +193,8 @@ def draw_scope(tasks: dict[str, Any]) -> dict[str, Any]:
 
 
 def items_checked(department: Department, month: Month) -> dict[str, Any]:
-    """检查事项（大项、小项）：上述抽查任务中由本部门负责检查的事项，去重后计数。"小项"为本部门
-    在任务中选定的抽查事项（抽查事项清单中的一条事项）条数；"大项"为这些事项所属的抽查类别（清单中
+    """检查事项（大项、小项）：上述抽查任务中由本部门负责检查的事项，去重后计数。“小项”为本部门
+    在任务中选定的抽查事项（抽查事项清单中的一条事项）条数；“大项”为这些事项所属的抽查类别（清单中
     的抽查项目）个数；另列本部门选定的部门联合抽查事项条数。"""
     task_ids = month_draws([department.pk], month).values("task_id")
     parts = TaskDepartment.objects.filter(task_id__in=task_ids, department=department)
@@ -209,9 +209,9 @@ def items_checked(department: Department, month: Month) -> dict[str, Any]:
 def results_published(department: Department, month: Month) -> dict[str, Any]:
     """抽查结果公示数量（户）：本部门牵头或参与的抽查任务中，公示时间的北京时间日期在本月的检查
     结果（一企一表一户计 1）。按检查情况分为：已实施检查、通过登记的住所（经营场所）无法联系、不予配合
-    检查情节严重；已实施检查的，本部门负责的检查事项中任一事项的检查结果属"发现问题"类（含不予配合
-    情节严重类）计"发现问题"，否则计"未发现问题"（依公示时的结果，不含此后的更正）。其中
-    "部门联合抽查"为联合抽查任务的结果户数。"""
+    检查情节严重；已实施检查的，本部门负责的检查事项中任一事项的检查结果属“发现问题”类（含不予配合
+    情节严重类）计“发现问题”，否则计“未发现问题”（依公示时的结果，不含此后的更正）。其中
+    “部门联合抽查”为联合抽查任务的结果户数。"""
     sheets = SheetResult.objects.filter(
         _in_month("published_at", month),
         state=SheetState.PUBLISHED,
@@ -236,8 +236,8 @@ def results_published(department: Department, month: Month) -> dict[str, Any]:
 
 
 def followups_handled(department: Department, month: Month) -> dict[str, Any]:
-    """后续处置（件）：本部门负责的后续处置中，登记时间在本月的计"本月登记"，办结时间在本月的计
-    "本月办结"；登记时间早于下月1日且至月末（北京时间）仍未办结的计"月末未办结"。"""
+    """后续处置（件）：本部门负责的后续处置中，登记时间在本月的计“本月登记”，办结时间在本月的计
+    “本月办结”；登记时间早于下月1日且至月末（北京时间）仍未办结的计“月末未办结”。"""
     own = FollowUp.objects.filter(department=department)
     return {
         "opened": own.filter(_in_month("opened_at", month)).count(),
@@ -257,8 +257,8 @@ def system_departments(department: Department) -> QuerySet[Department]:
 
 
 def system_activity(department: Department, month: Month) -> dict[str, Any]:
-    """全县本系统开展随机抽查情况："本系统"为本部门及下级行政区划中同一类别的部门。每个单位按上述
-    口径计本月组织抽查次数、抽查户数和结果公示户数；"开展的单位"为本月组织了抽查或公示了结果的
+    """全县本系统开展随机抽查情况：“本系统”为本部门及下级行政区划中同一类别的部门。每个单位按上述
+    口径计本月组织抽查次数、抽查户数和结果公示户数；“开展的单位”为本月组织了抽查或公示了结果的
     单位。合计按任务和检查结果去重（同一任务或结果涉及本系统多个单位的只计一次）。"""
     units = list(system_departments(department))
     rows = []
@@ -449,17 +449,16 @@ def month_summary(*, user: User, month: Month, region_code: str) -> list[Summary
         department__in=departments, year=month.year, month=month.month
     ).order_by("number"):
         revisions.setdefault(r.department_id, []).append(r)
-    return [
-        SummaryRow(d, (revisions.get(d.pk) or [None])[-1], len(revisions.get(d.pk, [])))
-        for d in departments
-    ]
+    rows = []
+    for d in departments:
+        own = revisions.get(d.pk, [])
+        rows.append(SummaryRow(d, own[-1] if own else None, len(own)))
+    return rows
 
 
 def last_contact(department: Department) -> dict[str, str]:
     """The contact details of the department's most recent submission (to pre-fill the form)."""
-    latest = (
-        ReportRevision.objects.filter(department=department).order_by("-submitted_at").first()
-    )
+    latest = ReportRevision.objects.filter(department=department).order_by("-submitted_at").first()
     if latest is None:
         return {}
     contact: dict[str, str] = latest.data.get("contact", {})

@@ -184,7 +184,9 @@ def entry_add(request: AuthedRequest, dept: int, year: int, month: int) -> HttpR
         except ValidationError as exc:
             _bind(form, exc)
         else:
-            messages.success(request, f"已添加{EntryKind(kind).label}：{form.cleaned_data['title']}")
+            messages.success(
+                request, f"已添加{EntryKind(kind).label}：{form.cleaned_data['title']}"
+            )
             return redirect(_detail_url(department, m) + "#entries")
     context = _context(request, department, m, entry_forms={kind: form})
     return render(request, "reports/detail.html", context, status=400)

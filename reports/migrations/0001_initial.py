@@ -6,58 +6,138 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
+        ("accounts", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ReportEntry',
+            name="ReportEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField(verbose_name='年度')),
-                ('month', models.PositiveSmallIntegerField(verbose_name='月份')),
-                ('kind', models.CharField(choices=[('meeting', '会议'), ('document', '文件'), ('training', '培训')], max_length=16, verbose_name='类别')),
-                ('title', models.CharField(max_length=300, verbose_name='名称')),
-                ('held_on', models.DateField(verbose_name='日期')),
-                ('doc_number', models.CharField(blank=True, max_length=100, verbose_name='文号')),
-                ('attendees', models.PositiveIntegerField(blank=True, null=True, verbose_name='培训人员数量')),
-                ('content', models.TextField(blank=True, verbose_name='培训内容')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='录入时间')),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='录入人')),
-                ('department', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='report_entries', to='accounts.department', verbose_name='填报单位')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("year", models.PositiveSmallIntegerField(verbose_name="年度")),
+                ("month", models.PositiveSmallIntegerField(verbose_name="月份")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("meeting", "会议"), ("document", "文件"), ("training", "培训")],
+                        max_length=16,
+                        verbose_name="类别",
+                    ),
+                ),
+                ("title", models.CharField(max_length=300, verbose_name="名称")),
+                ("held_on", models.DateField(verbose_name="日期")),
+                ("doc_number", models.CharField(blank=True, max_length=100, verbose_name="文号")),
+                (
+                    "attendees",
+                    models.PositiveIntegerField(blank=True, null=True, verbose_name="培训人员数量"),
+                ),
+                ("content", models.TextField(blank=True, verbose_name="培训内容")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="录入时间")),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="录入人",
+                    ),
+                ),
+                (
+                    "department",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="report_entries",
+                        to="accounts.department",
+                        verbose_name="填报单位",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '月报表填报事项',
-                'verbose_name_plural': '月报表填报事项',
-                'ordering': ['department_id', 'year', 'month', 'kind', 'held_on', 'id'],
-                'indexes': [models.Index(fields=['department', 'year', 'month'], name='reportentry_month')],
+                "verbose_name": "月报表填报事项",
+                "verbose_name_plural": "月报表填报事项",
+                "ordering": ["department_id", "year", "month", "kind", "held_on", "id"],
+                "indexes": [
+                    models.Index(fields=["department", "year", "month"], name="reportentry_month")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='ReportRevision',
+            name="ReportRevision",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField(verbose_name='年度')),
-                ('month', models.PositiveSmallIntegerField(verbose_name='月份')),
-                ('number', models.PositiveSmallIntegerField(verbose_name='版本号')),
-                ('reason', models.TextField(blank=True, verbose_name='重新报送原因')),
-                ('data_json', models.TextField(verbose_name='报表内容（规范 JSON）')),
-                ('sha256', models.CharField(max_length=64, verbose_name='SHA-256')),
-                ('submitted_at', models.DateTimeField(verbose_name='报送时间')),
-                ('department', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='report_revisions', to='accounts.department', verbose_name='填报单位')),
-                ('previous', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='next_revision', to='reports.reportrevision', verbose_name='上一版本')),
-                ('submitted_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='报送人')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("year", models.PositiveSmallIntegerField(verbose_name="年度")),
+                ("month", models.PositiveSmallIntegerField(verbose_name="月份")),
+                ("number", models.PositiveSmallIntegerField(verbose_name="版本号")),
+                ("reason", models.TextField(blank=True, verbose_name="重新报送原因")),
+                ("data_json", models.TextField(verbose_name="报表内容（规范 JSON）")),
+                ("sha256", models.CharField(max_length=64, verbose_name="SHA-256")),
+                ("submitted_at", models.DateTimeField(verbose_name="报送时间")),
+                (
+                    "department",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="report_revisions",
+                        to="accounts.department",
+                        verbose_name="填报单位",
+                    ),
+                ),
+                (
+                    "previous",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="next_revision",
+                        to="reports.reportrevision",
+                        verbose_name="上一版本",
+                    ),
+                ),
+                (
+                    "submitted_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="报送人",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '月报表报送版本',
-                'verbose_name_plural': '月报表报送版本',
-                'ordering': ['department_id', '-year', '-month', '-number'],
-                'constraints': [models.UniqueConstraint(fields=('department', 'year', 'month', 'number'), name='reportrev_unique_number'), models.CheckConstraint(condition=models.Q(('month__gte', 1), ('month__lte', 12)), name='reportrev_month_range'), models.CheckConstraint(condition=models.Q(models.Q(('number', 1), ('previous__isnull', True)), models.Q(('number__gt', 1), ('previous__isnull', False)), _connector='OR'), name='reportrev_previous_iff_later')],
+                "verbose_name": "月报表报送版本",
+                "verbose_name_plural": "月报表报送版本",
+                "ordering": ["department_id", "-year", "-month", "-number"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("department", "year", "month", "number"),
+                        name="reportrev_unique_number",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("month__gte", 1), ("month__lte", 12)),
+                        name="reportrev_month_range",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("number", 1), ("previous__isnull", True)),
+                            models.Q(("number__gt", 1), ("previous__isnull", False)),
+                            _connector="OR",
+                        ),
+                        name="reportrev_previous_iff_later",
+                    ),
+                ],
             },
         ),
     ]

@@ -18,15 +18,15 @@ SH = ZoneInfo("Asia/Shanghai")
 D = dt.date
 
 
-def at(*args):
+def at(year, month, day, hour=0, minute=0, second=0):
     """An aware datetime in Beijing time."""
-    return dt.datetime(*args, tzinfo=SH)
+    return dt.datetime(year, month, day, hour, minute, second, tzinfo=SH)
 
 
 def _login(inspector, counter=[0]):  # noqa: B006 - a per-process counter for unique names
     from accounts.services import user_create
-    from inspectors.services import inspector_link_account
     from conftest import PASSWORD
+    from inspectors.services import inspector_link_account
 
     if inspector.user_id:
         return inspector.user
@@ -113,7 +113,7 @@ def publish(j, assignment, *, when, problem=False, unreachable=False):
 
 
 @pytest.fixture
-def world(joint, people, depts):
+def world(joint, people, depts):  # noqa: F811 (the fixture imported above)
     """November 2026 for 宽城县市场监督管理局:
 
     - the joint task drawn on 2026-11-10 (5 entities of 60 candidates);

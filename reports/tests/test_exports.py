@@ -170,7 +170,9 @@ def test_print_page_and_downloads(client, revision, people):
     assert sheet["C12"].value == "(多少大项、多少小项)\n1 大项、2 小项"
     docx = client.get(reverse("reports:revision_export", args=[revision.pk, "docx"]))
     assert "1 大项、2 小项" in Document(io.BytesIO(docx.content)).tables[0].rows[8].cells[2].text
-    assert client.get(reverse("reports:revision_export", args=[revision.pk, "pdf"])).status_code == 404
+    assert (
+        client.get(reverse("reports:revision_export", args=[revision.pk, "pdf"])).status_code == 404
+    )
     draft = client.get(reverse("reports:draft_print", args=[revision.department_id, 2026, 11]))
     assert "草稿（未报送" in draft.content.decode()
 
@@ -181,12 +183,14 @@ def test_cells_never_start_a_formula(world, people, depts):
         department=depts["kc_market"],
         month=NOV,
         kind="meeting",
-        title="=HYPERLINK(\"x\")",
+        title='=HYPERLINK("x")',
         held_on=D(2026, 11, 5),
     )
     from reports.selectors import report_data
 
     data = report_data(depts["kc_market"], NOV)
     book = load_workbook(io.BytesIO(exports.report_xlsx(layout.build(data))))
-    assert book["月报表"]["C5"].value == "(注明召开会议的名称及时间)\n=HYPERLINK(\"x\")（2026年11月5日）"
+    assert (
+        book["月报表"]["C5"].value == '(注明召开会议的名称及时间)\n=HYPERLINK("x")（2026年11月5日）'
+    )
     assert book["月报表"]["C5"].data_type == "s"

@@ -3,6 +3,7 @@
 import datetime as dt
 import hashlib
 import json
+from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -31,7 +32,7 @@ def add(actor, dept, kind, **kw):
 def test_entries_are_validated_with_chinese_messages(people, depts):
     org, market = people["kc_market_org"], depts["kc_market"]
     before = counts()
-    cases = [
+    cases: list[tuple[str, dict[str, Any], dict[str, list[str]]]] = [
         (
             "training",
             {"title": "", "held_on": None, "attendees": "-3", "content": ""},
@@ -201,7 +202,9 @@ def test_only_the_own_department_enters_and_submits(world, people, depts):
                 actor=user, department=market, month=NOV, contact_name="x", contact_phone="6062345"
             )
     assert counts() == before
-    entry = add(people["kc_market_admin"], market, "meeting", title="局务会", held_on=D(2026, 11, 5))
+    entry = add(
+        people["kc_market_admin"], market, "meeting", title="局务会", held_on=D(2026, 11, 5)
+    )
     before = counts()
     for user in denied:
         with pytest.raises(PermissionDenied):

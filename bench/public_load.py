@@ -142,9 +142,12 @@ def explain_pages(fh: Any, keys: Path, deep: int, out: Path) -> None:
         url = scenario_url(name, keys, deep)
         client.get(url)  # warm caches (templates, plans)
         with CaptureQueriesContext(connection) as ctx:
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             response = client.get(url)
             ms = (time.perf_counter() - t0) * 1000
+            # CPU of this process only (Django + template; PostgreSQL's share is the SQL time):
+            # the figure that does not depend on how loaded the shared machine is
+            cpu_ms = (time.process_time() - c0) * 1000
         queries = [(float(q["time"]) * 1000, q["sql"]) for q in ctx.captured_queries]
         emit(
             fh,
@@ -153,6 +156,7 @@ def explain_pages(fh: Any, keys: Path, deep: int, out: Path) -> None:
             url=url,
             status=response.status_code,
             page_ms=round(ms, 1),
+            cpu_ms=round(cpu_ms, 1),
             queries=len(queries),
             sql_ms=round(sum(t for t, _ in queries), 1),
             slowest_ms=[round(t, 1) for t, _ in sorted(queries, reverse=True)[:3]],

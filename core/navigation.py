@@ -67,6 +67,15 @@ NAV: list[tuple[str, list[NavItem]]] = [
         ],
     ),
     (
+        gettext_noop("统计与公开"),
+        [
+            NavItem(gettext_noop("统计分析"), "stats:dashboard", "stats.view"),
+            NavItem(gettext_noop("月报表"), "reports:index", "stats.view"),
+            NavItem(gettext_noop("立卷归档"), "archives:task_list", "archive.download"),
+            NavItem(gettext_noop("公示网站"), "public:home"),
+        ],
+    ),
+    (
         gettext_noop("全程留痕"),
         [NavItem(gettext_noop("行为日志"), "audit:entry_list", "audit.view")],
     ),

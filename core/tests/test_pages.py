@@ -125,3 +125,16 @@ def test_language_switch_persists(client, people):
     client.post(reverse("set_language"), {"language": "en", "next": "/"})
     body = client.get(reverse("core:home")).content.decode()
     assert "Inspector&#x27;s desk" in body and "My account" in body
+
+
+def test_statistics_and_archive_entries_follow_permissions(client, people):
+    from accounts.scope import Scope
+    from core.navigation import nav_for
+
+    def labels(key):
+        return {i.label for _, items in nav_for(Scope.of(people[key])) for i in items}
+
+    supervisor, inspector = labels("kc_supervisor"), labels("kc_market_insp")
+    assert {"统计分析", "月报表", "立卷归档", "公示网站"} <= supervisor
+    assert {"统计分析", "月报表", "立卷归档"} & inspector == set()
+    assert "公示网站" in inspector

@@ -1,0 +1,73 @@
+"""The hand count of issue 7: the statistics of the demo county equal the figures the demo
+loaders state in their docstrings (planning/demo.py: one joint task, 60 entities drawn;
+inspections/demo.py: a completed market task — 10 sheets, 9 published, 1 returned, follow-ups 2,
+open 1, closed 1, one draw, dispatch confirmed)."""
+
+import pytest
+from django.conf import settings as django_settings
+from django.core.management import call_command
+from django.utils import timezone
+
+from stats import selectors
+
+pytestmark = pytest.mark.django_db
+
+
+def test_kpis_match_the_hand_count_of_the_demo(tmp_path, settings):
+    from accounts.models import Department, User
+    from inspections.models import SheetState
+    from planning.models import InspectionTask
+    from regions.services import regions_load
+
+    settings.VAR_DIR = tmp_path
+    settings.MEDIA_ROOT = tmp_path / "media"
+    regions_load(directory=django_settings.DIVISIONS_DIR, only_province="13")
+    regions_load(directory=django_settings.DIVISIONS_DIR, only_province="46")
+    call_command("load_demo")
+    today = timezone.localdate()
+    supervisor = User.objects.get(username="kc.supervisor")  # 宽城满族自治县司法局
+    market = Department.objects.get(region_id="130827", short_name="县市场监督管理局")
+    year = {"year": str(today.year)}
+
+    # The county: two drawn tasks (the joint one of seed 002 and the market's 第三批), one of
+    # them joint; 60 + 10 sheets, all from tasks differentiated by credit-risk grade.
+    county = selectors.dashboard(
+        user=supervisor, flt=selectors.filter_build(user=supervisor, params=year), today=today
+    )
+    joint = county.kpi("joint").numbers
+    assert (joint["tasks"], joint["joint_tasks"]) == (2, 1)
+    assert county.kpi("credit").numbers == {"total": 70, "credit_based": 70, "credit_tasks": 2}
+    assert county.kpi("changes").numbers == {
+        "voided": 0,
+        "inspector_replacements": 0,
+        "target_replacements": 0,
+    }
+    assert county.kpi("followups").numbers["opened"] == 2
+
+    # The market task, sheet by sheet.
+    task = InspectionTask.objects.get(name="2026年度个体工商户及小微企业双随机抽查（第三批）")
+    view = selectors.task_sheets(user=supervisor, pk=task.pk, today=today)
+    assert len(view.figures) == 10
+    assert sum(1 for x in view.figures if x.published_on is not None) == 9
+    returned = [x for x in view.figures if x.sheet and x.sheet.state == SheetState.RETURNED]
+    assert len(returned) == 1 and returned[0].published_on is None
+    publication, dispatch, followups = (k.numbers for k in view.kpis)
+    assert publication["published"] == 9
+    # the returned sheet counts as due only once its deadline has passed
+    late = int(today > returned[0].deadline.due)
+    assert (publication["due"], publication["overdue"]) == (9 + late, late)
+    assert dispatch == {"due": 1, "on_time": 1, "late": 0, "overdue": 0, "pending": 0}
+    assert followups["opened"] == 2 and followups["closed"] == 1
+    assert followups["opened"] - followups["closed"] == 1
+
+    # The market bureau's own view: its two tasks (it takes part in the joint one).
+    own = selectors.dashboard(
+        user=supervisor,
+        flt=selectors.filter_build(user=supervisor, params={**year, "department": market.pk}),
+        today=today,
+    )
+    assert [t.pk for t in own.tasks] == sorted(
+        [task.pk, InspectionTask.objects.get(kind="joint").pk],
+        key=lambda pk: InspectionTask.objects.get(pk=pk).number,
+    )
+    assert own.kpi("publication").numbers["published"] == 9

@@ -535,10 +535,13 @@ def search(request: HttpRequest) -> HttpResponse:
     if found.exact is not None:
         return redirect("public:entity_detail", key=found.exact.uscc or found.exact.reg_no)
     ctx = _context(request)
-    ctx.update(
-        search=found,
-        rows=[(e, public_name(e), e.uscc or e.reg_no) for e in found.rows],
-    )
+    rows = [(e, public_name(e), e.uscc or e.reg_no) for e in found.rows]
+    if not found.error and not selectors.CODE_PREFIX_RE.fullmatch(found.query.upper()):
+        # A name search finds what the page shows: an 个体工商户 whose name matched only in
+        # the masked operator's name is not listed (searching a person's name must not reveal
+        # the business registered under it).
+        rows = [row for row in rows if found.query in row[1]]
+    ctx.update(search=found, rows=rows)
     return render(request, "public/search.html", ctx)
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, StreamingHttpResponse
 
 FORMATS = ("csv", "json")
 BOM = "\ufeff"
@@ -88,7 +88,7 @@ def download(
     title: str,
     columns: Sequence[Col],
     rows: Iterable[Mapping[str, Any]],
-) -> HttpResponse | StreamingHttpResponse:
+) -> StreamingHttpResponse:
     """The list as a streamed download (rows may be a generator over a big table)."""
     name = quote(f"{filename}.{fmt}")
     if fmt == "csv":

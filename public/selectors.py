@@ -253,6 +253,12 @@ class PublicDraw:
     supersedes: Draw | None
 
     @property
+    def void_label(self) -> str:
+        from planning.services import VOID_REASONS
+
+        return VOID_REASONS.get(self.draw.void_reason, self.draw.void_reason)
+
+    @property
     def total_drawn(self) -> int:
         return sum(s.drawn for s in self.strata)
 

@@ -17,6 +17,7 @@ from urllib.parse import quote, urlencode
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -32,14 +33,14 @@ from . import selectors
 from .opendata import Col, download, wanted
 from .privacy import public_key_label, public_name
 
-View = Callable[..., HttpResponse]
+View = Callable[..., HttpResponseBase]
 
 
 def public_view(view: View) -> View:
     """GET/HEAD only, no login, one minute in any cache."""
 
     @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         return view(request, *args, **kwargs)
 
     return login_not_required(require_safe(cache_control(public=True, max_age=60)(wrapped)))
@@ -75,7 +76,7 @@ def _filename(*parts: str) -> str:
 
 
 @public_view
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: HttpRequest) -> HttpResponseBase:
     ctx = _context(request)
     ctx["notices"] = selectors.notices(ctx["region"], limit=20)
     return render(request, "public/home.html", ctx)
@@ -96,7 +97,7 @@ LIST_COLUMNS = [
 
 
 @public_view
-def item_lists(request: HttpRequest) -> HttpResponse:
+def item_lists(request: HttpRequest) -> HttpResponseBase:
     ctx = _context(request)
     lists = list(selectors.item_lists(ctx["region"], ctx["department"]))
     fmt = wanted(request)
@@ -157,7 +158,7 @@ JOINT_COLUMNS = [
 
 
 @public_view
-def list_version(request: HttpRequest, pk: int) -> HttpResponse:
+def list_version(request: HttpRequest, pk: int) -> HttpResponseBase:
     version = selectors.list_version_get(pk)
     joint = selectors.is_joint(version)
     if joint:
@@ -235,7 +236,7 @@ PLAN_COLUMNS = [
 
 
 @public_view
-def plans(request: HttpRequest) -> HttpResponse:
+def plans(request: HttpRequest) -> HttpResponseBase:
     ctx = _context(request)
     found = list(selectors.plans(ctx["region"], ctx["department"]))
     fmt = wanted(request)
@@ -281,7 +282,7 @@ BATCH_COLUMNS = [
 
 
 @public_view
-def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def plan_detail(request: HttpRequest, pk: int) -> HttpResponseBase:
     plan = selectors.plan_get(pk)
     versions = selectors.plan_versions(plan)
     fmt = wanted(request)
@@ -341,7 +342,7 @@ def _task_rows(request: HttpRequest, found: Iterable[Any]) -> Iterator[dict[str,
         }
 
 
-def _task_list(request: HttpRequest, *, results_only: bool) -> HttpResponse:
+def _task_list(request: HttpRequest, *, results_only: bool) -> HttpResponseBase:
     ctx = _context(request)
     found = selectors.tasks(ctx["region"], ctx["department"])
     if results_only:
@@ -368,12 +369,12 @@ def _task_list(request: HttpRequest, *, results_only: bool) -> HttpResponse:
 
 
 @public_view
-def tasks(request: HttpRequest) -> HttpResponse:
+def tasks(request: HttpRequest) -> HttpResponseBase:
     return _task_list(request, results_only=False)
 
 
 @public_view
-def results(request: HttpRequest) -> HttpResponse:
+def results(request: HttpRequest) -> HttpResponseBase:
     return _task_list(request, results_only=True)
 
 
@@ -404,7 +405,7 @@ OFFICIAL_ROLES = {WitnessRole.NOTARY, WitnessRole.SUPERVISOR}
 
 
 @public_view
-def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def task_detail(request: HttpRequest, pk: int) -> HttpResponseBase:
     task = selectors.task_get(pk)
     draws = selectors.task_draws(task)
     live = selectors.live_draw(draws)
@@ -478,7 +479,7 @@ def _result_row(r: selectors.PublicResult) -> dict[str, Any]:
 
 
 @public_view
-def task_results(request: HttpRequest, pk: int) -> HttpResponse:
+def task_results(request: HttpRequest, pk: int) -> HttpResponseBase:
     task = selectors.task_get(pk)
     fmt = wanted(request)
     if fmt:
@@ -499,7 +500,7 @@ def task_results(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @public_view
-def certificate(request: HttpRequest, pk: int) -> HttpResponse:
+def certificate(request: HttpRequest, pk: int) -> HttpResponseBase:
     draw = selectors.draw_for_certificate(pk)
     return HttpResponse(
         certificate_zip(draw),
@@ -512,7 +513,7 @@ VERIFY_PY = Path(settings.BASE_DIR) / "draw" / "verify.py"
 
 
 @public_view
-def verify_py(request: HttpRequest) -> FileResponse:
+def verify_py(request: HttpRequest) -> HttpResponseBase:
     return FileResponse(
         VERIFY_PY.open("rb"),
         as_attachment=True,
@@ -522,7 +523,7 @@ def verify_py(request: HttpRequest) -> FileResponse:
 
 
 @public_view
-def how_to_verify(request: HttpRequest) -> HttpResponse:
+def how_to_verify(request: HttpRequest) -> HttpResponseBase:
     return render(request, "public/how_to_verify.html", _context(request))
 
 
@@ -530,7 +531,7 @@ def how_to_verify(request: HttpRequest) -> HttpResponse:
 
 
 @public_view
-def search(request: HttpRequest) -> HttpResponse:
+def search(request: HttpRequest) -> HttpResponseBase:
     found = selectors.search(request.GET.get("q", ""))
     if found.exact is not None:
         return redirect("public:entity_detail", key=found.exact.uscc or found.exact.reg_no)
@@ -557,7 +558,7 @@ ENTITY_RESULT_COLUMNS = [
 
 
 @public_view
-def entity_detail(request: HttpRequest, key: str) -> HttpResponse:
+def entity_detail(request: HttpRequest, key: str) -> HttpResponseBase:
     entity = selectors.entity_by_key(key)
     found = selectors.entity_results(entity)
     name = public_name(entity)
@@ -598,7 +599,7 @@ def entity_detail(request: HttpRequest, key: str) -> HttpResponse:
 
 
 @public_view
-def feed(request: HttpRequest) -> HttpResponse:
+def feed(request: HttpRequest) -> HttpResponseBase:
     region = selectors.region_get(request.GET["region"]) if request.GET.get("region") else None
     title = f"{region.name if region else ''}双随机、一公开 公示公告"
     atom = Atom1Feed(
@@ -633,12 +634,12 @@ def feed(request: HttpRequest) -> HttpResponse:
 
 
 @public_view
-def screen(request: HttpRequest) -> HttpResponse:
+def screen(request: HttpRequest) -> HttpResponseBase:
     return render(request, "public/screen.html", {"region": _region(request)})
 
 
 @public_view
-def screen_data(request: HttpRequest) -> HttpResponse:
+def screen_data(request: HttpRequest) -> HttpResponseBase:
     region = _region(request)
     today = timezone.localdate()
     current = selectors.current_tasks(region, today)

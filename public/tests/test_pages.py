@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from types import SimpleNamespace
 
 import pytest
 from django.urls import reverse
@@ -153,7 +154,7 @@ def test_voided_draw_stays_visible_with_reason_and_the_replacing_draw(world, cli
     html = get(client, "task_detail", s["task"].pk)
     body = text(html)
     assert "第 1 次抽取 已作废" in body
-    assert "作废原因：名录库中 2 户已注销未同步" in body
+    assert "作废原因：抽取所依据的数据有误——名录库中 2 户已注销未同步" in body
     assert f'href="#draw-{s["redraw"].pk}"' in html
     assert "取代它的抽取： 第 2 次抽取" in body
     assert "本次抽取取代已作废的 第 1 次抽取" in body
@@ -287,9 +288,5 @@ def test_how_to_verify_and_screen_pages(world, client):
     ],
 )
 def test_public_name(name, entity_type, operator, shown):
-    class E:
-        pass
-
-    e = E()
-    e.name, e.entity_type, e.representative = name, entity_type, operator
-    assert public_name(e) == shown
+    entity = SimpleNamespace(name=name, entity_type=entity_type, representative=operator)
+    assert public_name(entity) == shown

@@ -106,6 +106,14 @@ def test_organiser_submits_and_supervisor_downloads(
     texts = [c.text for row in doc.tables[0].rows for c in row.cells]
     assert any("本月公示抽查结果 3 户" in t for t in texts)
     assert any("全县双随机工作部署会（2026年11月5日）" in t for t in texts)
+    # The printable page: the form alone, A4 landscape print CSS.
+    page.goto(f"{base}/reports/revisions/{revision.pk}/print/")
+    assert page.locator(".report-title").inner_text() == "县有关部门“双随机、一公开”监管工作月报表"
+    assert page.locator("nav.side").count() == 0
+    page.emulate_media(media="print")
+    assert not page.locator(".screen-only").is_visible()
+    page.screenshot(path=str(SHOTS / "report-print.png"), full_page=True)
+    page.emulate_media(media="screen")
     # Read-only for the supervisor: no entry or submission forms.
     page.goto(f"{base}/reports/{market.pk}/2026/11/")
     assert page.locator("#submit").count() == 0

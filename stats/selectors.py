@@ -459,7 +459,7 @@ class Facts:
     draws: dict[int, Draw]  # task id -> its valid draw (as-of date in the period)
     assignments: list[Assignment]
     sheets: dict[int, SheetResult]  # assignment id -> sheet
-    live_entity_ids: set[int]
+    live: QuerySet[Entity]  # the registry's live entities in scope (the coverage denominator)
     today: dt.date
 
 
@@ -510,8 +510,7 @@ def facts_read(*, user: User, flt: StatsFilter, today: dt.date | None = None) ->
     ).filter(Q(registered_on__isnull=True) | Q(registered_on__lte=period.end))
     if flt.department is not None or not _region_wide(scope):
         live = live.filter(departments__in=dept_ids)
-    live_ids = set(live.values_list("pk", flat=True).distinct())
-    return Facts(flt, departments, tasks, draws, assignments, sheets, live_ids, today)
+    return Facts(flt, departments, tasks, draws, assignments, sheets, live.distinct(), today)
 
 
 # --- the KPIs ----------------------------------------------------------------------------------
@@ -522,8 +521,16 @@ def kpi_coverage(f: Facts) -> Kpi:
     inspected = {
         a.entity_id for a in f.assignments if latest_inspection_date(f.sheets.get(a.pk)) is not None
     }
-    covered = drawn & f.live_entity_ids
-    live = len(f.live_entity_ids)
+    # counted in the database: a county's registry has hundreds of thousands of entities
+    live = f.live.count()
+    covered_ids = set(
+        f.live.filter(
+            pk__in=Assignment.objects.filter(
+                draw__in=[d.pk for d in f.draws.values()], status=AssignmentStatus.ASSIGNED
+            ).values("entity_id")
+        ).values_list("pk", flat=True)
+    )
+    covered = drawn & covered_ids
     checks = [
         _ratio_check(T_COVERAGE_5, len(covered), live, f.flt.period),
         _ratio_check(T_COVERAGE_3, len(covered), live, f.flt.period),
@@ -1169,7 +1176,14 @@ def task_sheets(*, user: User, pk: int, today: dt.date | None = None) -> TaskShe
     )
     sheets = {s.assignment_id: s for s in SheetResult.objects.filter(assignment__in=assignments)}
     facts = Facts(
-        flt, departments, {task.pk: task}, {task.pk: draw}, assignments, sheets, set(), today
+        flt,
+        departments,
+        {task.pk: task},
+        {task.pk: draw},
+        assignments,
+        sheets,
+        Entity.objects.none(),
+        today,
     )
     figures = sheet_figures(facts)
     kpis = [kpi_publication(facts, figures), kpi_dispatch(facts), kpi_followups(facts)]

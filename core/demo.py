@@ -98,6 +98,7 @@ DEMO_HOOKS = [
     "inspectors.demo.demo_load",
     "planning.demo.demo_load",
     "inspections.demo.demo_load",
+    "reports.demo.demo_load",
 ]
 
 

@@ -26,9 +26,9 @@ SHOTS = Path(os.environ.get("SUIJI_E2E_SHOTS", "var/e2e"))
 def test_visitor_finds_results_and_verifies_the_draw(
     live_server,
     transactional_db,
-    world,
+    world,  # noqa: F811
     page,
-    tmp_path,  # noqa: F811
+    tmp_path,
 ):
     base = live_server.url
     SHOTS.mkdir(parents=True, exist_ok=True)

@@ -7,7 +7,6 @@ pages are the same for everybody.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable, Iterable, Iterator
 from functools import wraps
 from pathlib import Path
@@ -653,6 +652,5 @@ def screen_data(request: HttpRequest) -> HttpResponseBase:
             "now": timezone.localtime(),
             "current": current,
             "recent": [(r, public_name(r.entity)) for r in recent],
-            "refreshed": dt.datetime.now(tz=dt.UTC),
         },
     )

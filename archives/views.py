@@ -30,7 +30,15 @@ def _may_download(request: AuthedRequest, archive: Archive) -> bool:
 
 def _status_context(request: AuthedRequest, task: InspectionTask) -> dict[str, object]:
     state = jobs.job_state(task)
-    return {"task": task, "state": state, "running": jobs.job_is_running(state)}
+    archive = None
+    if state and state.get("status") == "done" and state.get("archive"):
+        archive = Archive.objects.filter(task=task, pk=state["archive"]).first()
+    return {
+        "task": task,
+        "state": state,
+        "running": jobs.job_is_running(state),
+        "archive": archive,
+    }
 
 
 def task_list(request: AuthedRequest) -> HttpResponse:
@@ -72,11 +80,7 @@ def generate(request: AuthedRequest, pk: int) -> HttpResponse:
 def status(request: AuthedRequest, pk: int) -> HttpResponse:
     _require(request)
     task = selectors.task_get_archivable(user=request.user, pk=pk)
-    context = _status_context(request, task)
-    state = context["state"]
-    if isinstance(state, dict) and state.get("archive"):
-        context["archive"] = Archive.objects.filter(task=task, pk=state["archive"]).first()
-    return render(request, "archives/_status.html", context)
+    return render(request, "archives/_status.html", _status_context(request, task))
 
 
 def download(request: AuthedRequest, pk: int) -> FileResponse:

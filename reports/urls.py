@@ -7,6 +7,7 @@ app_name = "reports"
 urlpatterns = [
     path("", views.index, name="index"),
     path("summary/", views.summary, name="summary"),
+    path("summary.xlsx", views.summary_export, name="summary_export"),
     path("definitions/", views.definitions, name="definitions"),
     path("<int:dept>/<int:year>/<int:month>/", views.detail, name="detail"),
     path("<int:dept>/<int:year>/<int:month>/entries/", views.entry_add, name="entry_add"),

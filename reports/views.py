@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import Department
 from accounts.scope import Scope
+from core.exports import xlsx_response
 from core.http import AuthedRequest
 
 from . import exports, layout, selectors, services
@@ -77,7 +78,7 @@ def index(request: AuthedRequest) -> HttpResponse:
     )
 
 
-def summary(request: AuthedRequest) -> HttpResponse:
+def _summary_rows(request: AuthedRequest) -> tuple[Month, list[Any], str, list[Any]]:
     scope = _require_stats(request)
     month = _month_from_query(request)
     regions = selectors.summary_regions(user=request.user)
@@ -86,6 +87,54 @@ def summary(request: AuthedRequest) -> HttpResponse:
     if region not in codes:
         region = codes[0] if codes else ""
     rows = selectors.month_summary(user=request.user, month=month, region_code=region)
+    return month, regions, region, rows
+
+
+SUMMARY_HEADERS = (
+    "部门",
+    "状态",
+    "最新版本",
+    "报送时间",
+    "报送人",
+    "本月组织抽查（次）",
+    "抽查（户）",
+    "公示结果（户）",
+    "SHA-256",
+)
+
+
+def summary_export(request: AuthedRequest) -> HttpResponse:
+    month, regions, region, rows = _summary_rows(request)
+    region_name = dict(regions).get(region, "")
+
+    def lines() -> Any:
+        for r in rows:
+            if r.latest is None:
+                yield [r.department.name, "未报送", "", "", "", "", "", "", ""]
+                continue
+            f = r.latest.data["figures"]
+            yield [
+                r.department.name,
+                "已报送",
+                f"第 {r.latest.number} 版",
+                r.latest.submitted_at.astimezone(selectors.REPORT_TZ).strftime("%Y-%m-%d %H:%M"),
+                r.latest.submitted_by.display_name,
+                f["tasks"]["count"],
+                f["scope"]["drawn"],
+                f["results"]["published"],
+                r.latest.sha256,
+            ]
+
+    return xlsx_response(
+        filename=f"{region_name}{month.label}月报表报送情况.xlsx",
+        title=f"{month.label}报送情况",
+        headers=SUMMARY_HEADERS,
+        rows=lines(),
+    )
+
+
+def summary(request: AuthedRequest) -> HttpResponse:
+    month, regions, region, rows = _summary_rows(request)
     return render(
         request,
         "reports/summary.html",

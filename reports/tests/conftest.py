@@ -142,7 +142,7 @@ def world(joint, people, depts):  # noqa: F811 (the fixture imported above)
         item_result=bad,
         kind="rectify",
         description="责令限期公示年度报告",
-        due_on=D(2027, 1, 31),
+        due_on=D(2030, 12, 31),
     )
     FollowUp.objects.filter(pk=followup.pk).update(opened_at=at(2026, 11, 30, 10, 0))
     return {**j, "sheets": sheets, "followup": followup}

@@ -2,10 +2,13 @@
 denials through every door (page, entry, submit, revision, exports)."""
 
 import datetime as dt
+import io
+import json
 
 import pytest
 from django.urls import reverse
 from django.utils.html import escape
+from openpyxl import load_workbook
 
 from audit.models import AuditEntry
 from reports import services
@@ -216,6 +219,21 @@ def test_summary_shows_who_has_submitted(client, submitted, people):
     )
     sibling = client.get(reverse("reports:summary"), {"month": "2026-11", "region": "130822"})
     assert "兴隆县" not in sibling.content.decode()
+    book = load_workbook(
+        io.BytesIO(
+            client.get(
+                reverse("reports:summary_export"), {"month": "2026-11", "region": "130827"}
+            ).content
+        )
+    )
+    sheet = book.active
+    values = [[c.value for c in row][:3] for row in sheet.iter_rows()]
+    assert values == [
+        ["部门", "状态", "最新版本"],
+        ["宽城县司法局", "未报送", None],
+        ["宽城县市场监督管理局", "已报送", "第 1 版"],
+        ["宽城县旅游和文化广电局", "未报送", None],
+    ]
     # A December view shows nobody submitted.
     dec = client.get(reverse("reports:summary"), {"month": "2026-12", "region": "130827"})
     assert 'id="submitted-count">0<' in dec.content.decode()
@@ -239,3 +257,16 @@ def test_index_and_definitions(client, people, depts):
     client.force_login(people["kc_market_insp"])
     assert client.get(reverse("reports:index")).status_code == 403
     assert client.get(reverse("reports:summary")).status_code == 403
+
+
+def test_a_tampered_revision_shows_as_not_matching_its_digest(client, submitted, people):
+    revision = submitted["revision"]
+    client.force_login(people["kc_supervisor"])
+    url = reverse("reports:revision", args=[revision.pk])
+    assert "内容与摘要一致" in client.get(url).content.decode()
+    # Someone edits the database behind the application's back.
+    data = revision.data
+    data["figures"]["results"]["published"] = 30
+    ReportRevision.objects.filter(pk=revision.pk).update(data_json=json.dumps(data))
+    page = client.get(url).content.decode()
+    assert "内容与摘要不一致" in page

@@ -64,6 +64,21 @@ def region_get(code: str) -> Region:
     return region
 
 
+def default_region() -> Region:
+    """The demo county when it exists, else the first region that has departments."""
+    region = Region.objects.select_related("parent__parent__parent").filter(
+        code=DEFAULT_REGION
+    ).first() or (
+        Region.objects.select_related("parent__parent__parent")
+        .filter(Exists(Department.objects.filter(region=OuterRef("pk"))))
+        .order_by("-level", "code")
+        .first()
+    )
+    if region is None:
+        raise Http404("no regions yet")
+    return region
+
+
 def region_chain(region: Region) -> list[Region]:
     """The region and its parents, top first (the parents are already select_related)."""
     chain: list[Region] = []

@@ -46,7 +46,10 @@ def public_view(view: View) -> View:
 
 
 def _region(request: HttpRequest) -> Any:
-    return selectors.region_get(request.GET.get("region") or selectors.DEFAULT_REGION)
+    code = request.GET.get("region")
+    if code:
+        return selectors.region_get(code)
+    return selectors.default_region()
 
 
 def _context(request: HttpRequest, **extra: Any) -> dict[str, Any]:

@@ -290,3 +290,20 @@ def test_how_to_verify_and_screen_pages(world, client):
 def test_public_name(name, entity_type, operator, shown):
     entity = SimpleNamespace(name=name, entity_type=entity_type, representative=operator)
     assert public_name(entity) == shown
+
+
+def test_without_the_demo_county_the_home_page_picks_a_region_with_departments(client):
+    from accounts.models import DepartmentKind
+    from accounts.services import department_create
+    from regions.models import Region, RegionLevel
+
+    assert client.get(reverse("public:home")).status_code == 404  # no regions at all
+    Region.objects.create(code="35", name="福建省", level=RegionLevel.PROVINCE)
+    county = Region.objects.create(
+        code="350521", name="惠安县", level=RegionLevel.COUNTY, parent_id="35"
+    )
+    department_create(
+        actor=None, name="惠安县市场监督管理局", kind=DepartmentKind.MARKET, region=county
+    )
+    body = text(get(client, "home"))
+    assert "惠安县“双随机、一公开”公示" in body and "惠安县市场监督管理局" in body

@@ -198,7 +198,11 @@ class SheetResult(models.Model):
         verbose_name = "检查结果"
         verbose_name_plural = "检查结果"
         ordering = ["assignment_id"]
-        indexes = [models.Index(fields=["state"], name="sheetresult_state")]
+        indexes = [
+            models.Index(fields=["state"], name="sheetresult_state"),
+            # the public result notices, newest first
+            models.Index(fields=["state", "published_at"], name="sheetresult_state_published"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.assignment.sheet_number} {self.get_state_display()}"
@@ -418,6 +422,7 @@ class ResultCorrection(models.Model):
         verbose_name = "检查结果更正"
         verbose_name_plural = "检查结果更正"
         ordering = ["sheet_id", "created_at", "id"]
+        indexes = [models.Index(fields=["state", "reviewed_at"], name="correction_state_reviewed")]
 
     def __str__(self) -> str:
         return f"更正 {self.item_result}"

@@ -563,7 +563,12 @@ class Assignment(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["draw", "entity"], name="assignment_unique_entity"),
         ]
-        indexes = [models.Index(fields=["entity", "status"], name="assignment_entity_status")]
+        indexes = [
+            models.Index(fields=["entity", "status"], name="assignment_entity_status"),
+            # a task's / a draw's sheets in sheet order (public result notices, documents)
+            models.Index(fields=["task", "sheet_number"], name="assignment_task_sheet"),
+            models.Index(fields=["draw", "sheet_number"], name="assignment_draw_sheet"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.sheet_number} {self.entity}"

@@ -49,7 +49,14 @@ from .privacy import ENTITY_FIELDS
 
 DEFAULT_REGION = "130827"
 PAGE_SIZE = 50
-PUBLIC_DRAW_STATES = (DrawStatus.DRAWN, DrawStatus.VOIDED)
+# A commitment is public from the moment it is made (docs/draw-spec.md: its digest is published
+# before any randomness exists), and a draw that failed its constraints stays on record too.
+PUBLIC_DRAW_STATES = (
+    DrawStatus.COMMITTED,
+    DrawStatus.DRAWN,
+    DrawStatus.FAILED,
+    DrawStatus.VOIDED,
+)
 PUBLIC_PLAN_STATES = (PlanStatus.PUBLISHED, PlanStatus.SUPERSEDED)
 PUBLIC_LIST_STATES = ("published", "superseded")
 
@@ -211,7 +218,7 @@ def _public_draws() -> QuerySet[Draw]:
 
 
 def tasks(region: Region, department: Department | None = None) -> QuerySet[InspectionTask]:
-    """Tasks of the region's departments with a draw that was run (live or voided)."""
+    """Tasks of the region's departments with a draw committed (pending, run, failed or voided)."""
     qs = InspectionTask.objects.filter(lead_department__region=region).filter(
         Exists(_public_draws().filter(task=OuterRef("pk")))
     )

@@ -243,7 +243,9 @@ def test_search_redirects_an_exact_code_and_lists_names(
     body = text(get(client, "search", query="?q=宽"))
     assert "请至少输入 2 个字的名称" in body
     # A leading part of a code lists in code order.
-    body = text(get(client, "search", query=f"?q={key[:10]}"))
+    # (17 characters: which entity the draw picked varies with the nonce, and a 10-character
+    # prefix matches more than the 50 listed in the fixture county)
+    body = text(get(client, "search", query=f"?q={key[:17]}"))
     assert key in body
     legacy.delete()
 
@@ -307,3 +309,33 @@ def test_without_the_demo_county_the_home_page_picks_a_region_with_departments(c
     )
     body = text(get(client, "home"))
     assert "惠安县“双随机、一公开”公示" in body and "惠安县市场监督管理局" in body
+
+
+def test_a_commitment_is_public_before_the_draw_runs(world, client, people, depts, scheme):
+    from planning import services as planning
+    from planning.models import TaskKind
+    from planning.tests.test_draw_flow import WITNESSES
+
+    from .conftest import D
+
+    org = people["kc_market_org"]
+    task = planning.task_create(
+        actor=org,
+        lead_department=depts["kc_market"],
+        name="承诺已公布待抽取的任务",
+        kind=TaskKind.SINGLE,
+        window_start=D(2026, 12, 1),
+        window_end=D(2026, 12, 20),
+        grading_scheme=scheme,
+        inspectors_per_group=2,
+    )
+    planning.task_strata_set(actor=org, task=task, rules=[(g, False, None, 1) for g in "ABCDE"])
+    draw = planning.draw_commit(actor=org, task=task, witnesses=WITNESSES, as_of=D(2026, 11, 26))
+    html = get(client, "task_detail", task.pk)
+    body = text(html)
+    assert "第 1 次抽取 已承诺，待抽取" in body
+    assert draw.manifest_sha256 in body
+    assert "抽取时间 —" in body
+    assert reverse("public:certificate", args=[draw.pk]) not in html
+    assert draw.server_nonce not in html
+    assert client.get(reverse("public:certificate", args=[draw.pk])).status_code == 404

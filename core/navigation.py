@@ -71,6 +71,7 @@ NAV: list[tuple[str, list[NavItem]]] = [
         [
             NavItem(gettext_noop("统计分析"), "stats:dashboard", "stats.view"),
             NavItem(gettext_noop("月报表"), "reports:index", "stats.view"),
+            NavItem(gettext_noop("月报表报送情况"), "reports:summary", "stats.view"),
             NavItem(gettext_noop("立卷归档"), "archives:task_list", "archive.download"),
             NavItem(gettext_noop("公示网站"), "public:home"),
         ],

@@ -4,7 +4,7 @@ PYTEST := $(PY) -m pytest -n 2
 export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: help install run migrate demo-data test test-sqlite test-postgres test-draw lint format \
-        typecheck check draw-demo bench-draw bench-registry lock clean
+        typecheck check draw-demo bench-draw bench-registry bench-public lock clean
 
 help:
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -50,6 +50,9 @@ test-draw: install ## The draw engine alone (no database, no Django)
 bench-registry: install ## Registry import/search benchmark at 1M entities on SQLite and PostgreSQL (long)
 	@DATABASE_URL=sqlite:////tmp/regbench.sqlite3 $(PY) bench/registry_bench.py 1000000
 	@scripts/with-postgres.sh $(PY) bench/registry_bench.py 1000000
+
+bench-public: install ## Public-site load test at 1M entities / 100k published results on PostgreSQL (long)
+	@scripts/with-postgres.sh $(PY) bench/public_load.py --entities 1000000 --results 100000 --duration 30
 
 bench-draw: install ## Draw engine benchmark (see docs/performance.md; takes long at full scale)
 	@$(PY) bench/draw_bench.py

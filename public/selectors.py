@@ -527,6 +527,7 @@ class Window:
     rows: list[Any]
     number: int
     has_next: bool
+    after: str = ""  # keyset cursor for the next page, where the list has one
 
     @property
     def has_previous(self) -> bool:
@@ -553,14 +554,32 @@ def page_number(raw: str | None) -> int:
     return int(raw)
 
 
-def task_results(task: InspectionTask, page: int, size: int = PAGE_SIZE) -> Window:
-    """One page of the task's published results, in sheet order (no COUNT: LIMIT size + 1)."""
+SHEET_NUMBER_RE = re.compile(r"[0-9A-Za-z-]{1,64}")
+
+
+def task_results(task: InspectionTask, page: int, size: int = PAGE_SIZE, after: str = "") -> Window:
+    """One page of the task's published results, in sheet order (no COUNT: LIMIT size + 1).
+
+    "Next" links carry the last sheet number shown (`after`), so paging on walks the
+    (task, sheet_number) index from there; a bare page number (a typed or shared link) falls
+    back to OFFSET, which costs a walk over the earlier rows."""
     sheets = published_sheets().filter(assignment__task=task).order_by("assignment__sheet_number")
-    offset = (page - 1) * size
-    rows = list(_result_queryset(sheets)[offset : offset + size + 1])
+    if after:
+        if not SHEET_NUMBER_RE.fullmatch(after):
+            raise Http404("bad cursor")
+        rows = list(_result_queryset(sheets.filter(assignment__sheet_number__gt=after))[: size + 1])
+    else:
+        offset = (page - 1) * size
+        rows = list(_result_queryset(sheets)[offset : offset + size + 1])
     if page > 1 and not rows:
         raise Http404("no such page")
-    return Window([_public_result(s) for s in rows[:size]], page, len(rows) > size)
+    shown = rows[:size]
+    return Window(
+        [_public_result(s) for s in shown],
+        page,
+        len(rows) > size,
+        after=shown[-1].assignment.sheet_number if shown else "",
+    )
 
 
 def task_results_all(task: InspectionTask) -> Iterable[PublicResult]:

@@ -492,7 +492,11 @@ def task_results(request: HttpRequest, pk: int) -> HttpResponseBase:
             columns=RESULT_COLUMNS,
             rows=(_result_row(r) for r in selectors.task_results_all(task)),
         )
-    page = selectors.task_results(task, selectors.page_number(request.GET.get("page")))
+    page = selectors.task_results(
+        task,
+        selectors.page_number(request.GET.get("page")),
+        after=request.GET.get("after", ""),
+    )
     ctx = _context(request, region=selectors.region_get(task.lead_department.region_id))
     ctx.update(task=task, page=page, rows=[(r, public_name(r.entity)) for r in page.rows])
     return render(request, "public/task_results.html", ctx)

@@ -6,6 +6,7 @@ import re
 from types import SimpleNamespace
 
 import pytest
+from django.http import Http404
 from django.urls import reverse
 
 from public.privacy import public_name
@@ -205,6 +206,15 @@ def test_result_pages_hold_fifty_and_do_not_count(world):
     second = selectors.task_results(w["task"], 2, size=1)
     assert [r.key for r in second.rows] == [w["other_sheet"].entity_key]
     assert not second.has_next and second.has_previous
+    # The next link's cursor gives the same page without an OFFSET.
+    assert first.after == w["sheet"].sheet_number
+    by_cursor = selectors.task_results(w["task"], 2, size=1, after=first.after)
+    assert [r.key for r in by_cursor.rows] == [w["other_sheet"].entity_key]
+    assert not by_cursor.has_next and by_cursor.after == w["other_sheet"].sheet_number
+    with pytest.raises(Http404):
+        selectors.task_results(w["task"], 2, size=1, after="x' OR 1=1")
+    with pytest.raises(Http404):
+        selectors.task_results(w["task"], 3, size=1, after=by_cursor.after)
     assert selectors.PAGE_SIZE == 50
     assert len(selectors.task_results(w["task"], 1).rows) == 2
 

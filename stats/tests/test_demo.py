@@ -1,7 +1,7 @@
 """The hand count of issue 7: the statistics of the demo county equal the figures the demo
 loaders state in their docstrings (planning/demo.py: one joint task, 60 entities drawn;
 inspections/demo.py: a completed market task — 10 sheets, 9 published, 1 returned, follow-ups 2,
-open 1, closed 1, one draw, dispatch confirmed)."""
+open 1, closed 1, one draw, dispatch confirmed) — and so does the market bureau's 月报表 of the month."""
 
 import pytest
 from django.conf import settings as django_settings
@@ -71,3 +71,29 @@ def test_kpis_match_the_hand_count_of_the_demo(tmp_path, settings):
         key=lambda pk: InspectionTask.objects.get(pk=pk).number,
     )
     assert own.kpi("publication").numbers["published"] == 9
+
+    # The monthly report (月报表, seed 003) of the market bureau for this month, from the same
+    # demo: both draws were made and the nine results published when the demo was loaded.
+    from reports.selectors import Month, compute_figures
+
+    figures = compute_figures(market, Month(today.year, today.month))
+    tasks = figures["tasks"]
+    assert (tasks["count"], tasks["joint"], tasks["joint_lead"], tasks["joint_participant"]) == (
+        2,
+        1,
+        0,
+        1,
+    )
+    published = figures["results"]
+    assert {k: published[k] for k in ("published", "inspected", "problem", "unreachable")} == {
+        "published": 9,
+        "inspected": 8,
+        "problem": 2,
+        "unreachable": 1,
+    }
+    assert published["uncooperative"] == 0 and published["joint"] == 0
+    assert {k: figures["followups"][k] for k in ("opened", "closed", "open_at_end")} == {
+        "opened": 2,
+        "closed": 1,
+        "open_at_end": 1,
+    }

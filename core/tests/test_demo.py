@@ -18,8 +18,10 @@ def test_demo_county_loads_idempotently(db, tmp_path, capsys, settings):
 
     assert Entity.objects.filter(region__code__startswith="130827").count() == 30000
     assert Inspector.objects.count() == 40
-    assert InspectionTask.objects.count() == 2
-    drawn = Draw.objects.get(status="drawn")
+    # planning: the joint task (drawn) and a draft market task; inspections: the market 第三批 (drawn)
+    assert InspectionTask.objects.count() == 3
+    assert Draw.objects.filter(status="drawn").count() == 2
+    drawn = Draw.objects.get(status="drawn", task__kind="joint")
     assert drawn.assignments.count() > 0
     assert drawn.groups.count() >= 1
     assert Department.objects.count() == len(DEPARTMENTS) == 10

@@ -107,8 +107,11 @@ def _publish_with_correction(j):
 
 def _approved_not_published(j):
     """The second sheet, approved but not published (made directly: its state is what counts)."""
+    from inspections.category_sets import seed_category_sets
     from inspections.models import ResultCategorySet, SheetResult
 
+    if not ResultCategorySet.objects.filter(code="samr").exists():
+        seed_category_sets()  # flushed by an earlier transactional (e2e) test
     return SheetResult.objects.create(
         assignment=j["other_sheet"],
         category_set=ResultCategorySet.objects.get(code="samr"),

@@ -127,6 +127,11 @@ def world(people, depts, county, scheme, make_user):
     # T2's market part stays unconfirmed: overdue on 2026-11-26.
 
     # Results of T1 (deadline: completed on Mon 11-02 + 5 working days = Mon 11-09).
+    # seeded by a data migration; a transactional (e2e) test before this one flushed it
+    from inspections.category_sets import seed_category_sets
+
+    if not ResultCategorySet.objects.filter(code="samr").exists():
+        seed_category_sets()
     samr = ResultCategorySet.objects.get(code="samr")
     sheets = list(d1.assignments.order_by("sheet_number"))
     completed = D(2026, 11, 2)

@@ -51,7 +51,11 @@ def task_archive(request: AuthedRequest, pk: int) -> HttpResponse:
     _require(request)
     task = selectors.task_get_archivable(user=request.user, pk=pk)
     contents = services.Contents.load(task)
-    archives = [(a, _may_download(request, a)) for a in selectors.archives_of(task)]
+    # each stored zip is re-hashed on view, so a file swapped or damaged on disk shows at once
+    archives = [
+        (a, _may_download(request, a), services.archive_intact(a))
+        for a in selectors.archives_of(task)
+    ]
     return render(
         request,
         "archives/task_archive.html",

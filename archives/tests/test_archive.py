@@ -441,6 +441,12 @@ def test_page_generate_and_download_for_participant_and_city(
     assert download.status_code == 200
     body = b"".join(download.streaming_content)
     assert hashlib.sha256(body).hexdigest() == archive.sha256
+    assert "存储文件校验一致" in client.get(url).content.decode()
+    # A stored zip changed on disk is reported on the page.
+    stored = services.archive_file(archive)
+    stored.write_bytes(stored.read_bytes() + b"x")
+    page = client.get(url).content.decode()
+    assert "存储文件缺失或与登记的 SHA-256 不符" in page and "存储文件校验一致" not in page
     client.login(username="cd_market_admin", password=PASSWORD)
     assert client.get(url).status_code == 200
     download = client.get(reverse("archives:download", args=[archive.pk]))

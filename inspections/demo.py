@@ -130,7 +130,7 @@ def demo_load(*, departments: dict[str, Department]) -> str:
         task=task,
         witnesses=[
             planning.WitnessInput("韩立新", "supervisor", "宽城满族自治县司法局"),
-            planning.WitnessInput("刘玉芬", "public", "个体工商户代表"),
+            planning.WitnessInput("群众代表乙", "public", "个体工商户代表"),
         ],
     )
     for witness, digits in zip(draw.witnesses.order_by("id"), ["415263", "253614"], strict=True):

@@ -107,7 +107,7 @@ def demo_load(*, departments: dict[str, Department]) -> str:
         witnesses=[
             services.WitnessInput("宋文华", "notary", "宽城满族自治县公证处"),
             services.WitnessInput("韩立新", "supervisor", "宽城满族自治县司法局"),
-            services.WitnessInput("陈桂兰", "public", "网吧经营者代表"),
+            services.WitnessInput("群众代表甲", "public", "网吧经营者代表"),
         ],
     )
     for witness, digits in zip(

@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import quote
 
 from django.http import HttpRequest, StreamingHttpResponse
+from django.utils import timezone
 
 FORMATS = ("csv", "json")
 BOM = "\ufeff"
@@ -36,7 +37,7 @@ def _text(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, dt.datetime):
-        return value.isoformat(timespec="seconds")
+        return _local(value).isoformat(timespec="seconds")
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, list | tuple):
@@ -44,9 +45,14 @@ def _text(value: Any) -> str:
     return str(value)
 
 
+def _local(value: dt.datetime) -> dt.datetime:
+    """Times in the platform's time zone (Beijing), as the pages show them, with the offset."""
+    return timezone.localtime(value) if timezone.is_aware(value) else value
+
+
 def _json_value(value: Any) -> Any:
     if isinstance(value, dt.datetime):
-        return value.isoformat(timespec="seconds")
+        return _local(value).isoformat(timespec="seconds")
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, list | tuple):

@@ -406,8 +406,10 @@ class PublicResult:
     def overall(self) -> str:
         if self.sheet.outcome != Outcome.INSPECTED:
             return Outcome(self.sheet.outcome).label
+        # A sheet with a finding is summarised by its findings; "未发现问题" of its other items
+        # would read as a contradiction next to them (each item stays listed in the detail).
         labels: list[str] = []
-        for item in self.items:
+        for item in [i for i in self.items if i.problem] or self.items:
             for label in item.labels:
                 if label not in labels:
                     labels.append(label)

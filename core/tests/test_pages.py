@@ -118,6 +118,10 @@ def test_english_is_available(client, db):
     assert "Sign in" in body and "Username" in body
     chinese = client.get(reverse("accounts:login"), HTTP_ACCEPT_LANGUAGE="zh-CN").content.decode()
     assert '<html lang="zh-hans">' in chinese and "登录" in chinese
+    # each language is offered under its own name, whatever the page's language
+    for page in (body, chinese):
+        assert 'value="en" lang="en"' in page and ">English</option>" in page
+        assert ">简体中文</option>" in page and "英语" not in page
 
 
 def test_language_switch_persists(client, people):

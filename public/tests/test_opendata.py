@@ -232,3 +232,13 @@ def test_a_tampered_certificate_fails_the_same_instructions(world, client, tmp_p
     done = run_instructions(buffer.getvalue(), tmp_path / "tampered")
     assert done.returncode == 1
     assert re.search(r"结论 VERDICT: 失败 FAIL", done.stdout)
+
+
+def test_times_in_downloads_are_beijing_time_as_on_the_pages():
+    import datetime as dt
+
+    from public.opendata import _json_value, _text
+
+    moment = dt.datetime(2026, 11, 26, 15, 16, 21, tzinfo=dt.UTC)
+    assert _text(moment) == "2026-11-26T23:16:21+08:00"
+    assert _json_value({"at": moment}) == {"at": "2026-11-26T23:16:21+08:00"}

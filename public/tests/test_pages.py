@@ -349,3 +349,19 @@ def test_a_commitment_is_public_before_the_draw_runs(world, client, people, dept
     assert reverse("public:certificate", args=[draw.pk]) not in html
     assert draw.server_nonce not in html
     assert client.get(reverse("public:certificate", args=[draw.pk])).status_code == 404
+
+
+def test_overall_result_names_the_findings_only():
+    from public.selectors import PublicItem, PublicResult
+
+    def result(*items):
+        sheet = SimpleNamespace(outcome="inspected")
+        return PublicResult(sheet=sheet, entity=None, key="", task=None, items=list(items))  # type: ignore[arg-type]
+
+    ok = PublicItem(department="市场监管局", item="甲", labels=["未发现问题"], problem=False)
+    bad = PublicItem(
+        department="市场监管局", item="乙", labels=["未按规定公示应当公示的信息"], problem=True
+    )
+    assert result(ok, bad).overall == "未按规定公示应当公示的信息"
+    assert result(ok, ok).overall == "未发现问题"
+    assert result().overall == "—"

@@ -41,7 +41,7 @@ def test_supervisor_dashboard_drill_down_and_export(
     assert page.locator('[data-kpi-value="coverage"]').inner_text() == "15.00%"
     coverage = page.locator("#kpi-coverage")
     assert coverage.locator(".badge.ok").count() == 2
-    assert "seed 000" in coverage.inner_text() and "seed 001" in coverage.inner_text()
+    assert "高阳县" in coverage.inner_text() and "福州市" in coverage.inner_text()
     publication = page.locator("#kpi-publication")
     assert "公示率 66.67%，按期公示率 33.33%" in publication.inner_text()
     assert publication.locator(".badge.danger").count() == 2

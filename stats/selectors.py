@@ -73,11 +73,12 @@ PERMISSION = "stats.view"
 
 # --- the seeds' targets, cited where they are shown --------------------------------------------
 
-SEED_000 = "seed 000（2023年高阳县文化广电和旅游局“双随机、一公开”监管工作实施方案）"
-SEED_001 = "seed 001（2020年度福州市文旅市场随机抽查实施方案）"
-SEED_002 = "seed 002（宽城县跨部门联合抽查实施方案）"
-SEED_003 = "seed 003（曲阳县市场监督管理局2023年“双随机、一公开”监管工作实施方案）"
-SEED_004 = "seed 004（山东省随机抽查工作规范）"
+# The documents the targets come from (the seed plans and rules in the requirements), by title.
+SEED_000 = "《2023年高阳县文化广电和旅游局“双随机、一公开”监管工作实施方案》"
+SEED_001 = "《2020年度福州市文旅市场随机抽查规范文旅市场事中事后监管工作实施方案》"
+SEED_002 = "《2024年度宽城满族自治县旅游和文化广电局……双随机联合抽查工作实施方案》"
+SEED_003 = "《曲阳县市场监督管理局2023年“双随机、一公开”监管工作实施方案》"
+SEED_004 = "《中共威海市文登区委宣传部“双随机、一公开”监管工作实施细则》"
 
 
 @dataclass(frozen=True)
@@ -547,7 +548,7 @@ def kpi_coverage(f: Facts) -> Kpi:
         ],
     )
     chart = _bar(
-        ["抽查覆盖率", "目标 seed 000", "目标 seed 001"],
+        ["抽查覆盖率", "目标（高阳县方案）", "目标（福州市方案）"],
         [("百分比", [_pct_value(len(covered), live), 5, 3])],
         percent_axis=True,
     )
@@ -621,7 +622,7 @@ def kpi_per_entity(f: Facts) -> Kpi:
     check = Check(
         Target(
             "不超过任务设定的同一对象年度抽查上限",
-            "planning（抽查任务“同一对象年度抽查上限”）",
+            "本平台抽查任务设置（同一对象年度抽查上限）",
             "同一对象年度抽查上限",
             at_most=0,
         ),

@@ -344,10 +344,16 @@ def live_draw(draws: list[PublicDraw]) -> PublicDraw | None:
 
 
 def draw_entities(draw: Draw) -> QuerySet[Assignment]:
-    """The drawn entities of a draw (assigned and replaced ones), in sheet order."""
+    """The drawn entities of a draw (assigned and replaced ones), in sheet order, each with
+    whether its result is published (`published`)."""
     return (
         Assignment.objects.filter(draw=draw)
         .select_related("entity")
+        .annotate(
+            published=Exists(
+                SheetResult.objects.filter(assignment=OuterRef("pk"), state=SheetState.PUBLISHED)
+            )
+        )
         .only(
             "id",
             "entity_key",

@@ -24,7 +24,7 @@ from django.utils.feedgenerator import Atom1Feed
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_safe
 
-from planning.models import DrawStatus, WitnessRole
+from planning.models import AssignmentStatus, DrawStatus, WitnessRole
 from planning.views import certificate_zip
 from registry.services import mask_name
 
@@ -390,6 +390,14 @@ DRAWN_COLUMNS = [
 ]
 
 
+def _drawn_status(a: Any) -> str:
+    """Where a drawn entity stands for the public: its result published, still being inspected
+    (nothing is said of unpublished results), or replaced from the reserve list."""
+    if a.status == AssignmentStatus.ASSIGNED:
+        return "结果已公示" if a.published else "检查中"
+    return str(a.get_status_display())
+
+
 def _drawn_rows(assignments: Iterable[Any]) -> Iterator[dict[str, Any]]:
     for a in assignments:
         yield {
@@ -397,7 +405,7 @@ def _drawn_rows(assignments: Iterable[Any]) -> Iterator[dict[str, Any]]:
             "name": public_name(a.entity),
             "key": a.entity_key,
             "stratum": a.stratum,
-            "status": a.get_status_display(),
+            "status": _drawn_status(a),
             "from_reserve": "是" if a.from_reserve else "否",
         }
 

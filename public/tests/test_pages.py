@@ -144,8 +144,13 @@ def test_task_notice_shows_scope_items_draw_and_drawn_entities(
         assert f"{stratum} " in body
     assert "A 20 1 5" in body and "E 4 1 3" in body
     assert "抽取对象 5 户" in body
+    published = world["sheet"].sheet_number
     for a in draw.assignments.select_related("entity"):
-        assert f"{a.sheet_number} {public_name(a.entity)} {a.entity_key} {a.stratum} 已分配" in body
+        state = "结果已公示" if a.sheet_number == published else "检查中"
+        assert (
+            f"{a.sheet_number} {public_name(a.entity)} {a.entity_key} {a.stratum} {state}" in body
+        )
+    assert body.count("结果已公示") == 1
     assert reverse("public:certificate", args=[draw.pk]) in html
     assert reverse("public:verify_py") in html
 

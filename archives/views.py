@@ -38,6 +38,8 @@ def _status_context(request: AuthedRequest, task: InspectionTask) -> dict[str, o
         "state": state,
         "running": jobs.job_is_running(state),
         "archive": archive,
+        # the job's archive may be someone else's with personal data this reader may not fetch
+        "archive_downloadable": archive is not None and _may_download(request, archive),
     }
 
 

@@ -451,6 +451,11 @@ def test_page_generate_and_download_for_participant_and_city(
     assert client.get(url).status_code == 200
     download = client.get(reverse("archives:download", args=[archive.pk]))
     assert download.status_code == 403  # generated with personal data the city may not see
+    # ... and neither the job status nor the list offers the city a link it cannot use
+    status = client.get(reverse("archives:status", args=[j["task"].pk])).content.decode()
+    assert "含个人信息，无权下载" in status
+    assert reverse("archives:download", args=[archive.pk]) not in status
+    assert reverse("archives:download", args=[archive.pk]) not in client.get(url).content.decode()
 
 
 def test_command_prints_the_digest(worked, people):

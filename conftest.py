@@ -2,13 +2,77 @@
 created through the real services so audit entries and validation run as in production."""
 
 import datetime as dt
+import os
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 
 # Django models are imported inside the fixtures so that the draw engine's tests can run with
 # pytest-django disabled (`make test-draw`: no Django, no database).
 
 PASSWORD = "Test-Passw0rd!x"
+
+# --- one clock for the whole suite ----------------------------------------------------------
+#
+# No test reads the real clock. Every test starts at the suite's moment, SUITE_NOW in Beijing
+# time, and the clock ticks from there (durations and ordering still work). `make test-dates`
+# runs the date-sensitive apps again with SUIJI_TEST_NOW moved (a weekday before a holiday,
+# New Year's Eve before 08:00 — when the UTC date is still the day before —, and a day beyond
+# the official holiday calendar), so a test that silently depends on one date fails there.
+# A test whose scenario is fixed in time (a world "as of 2026-11-26") says so with
+# `clock.move_to(...)`; fixtures build past events by moving the clock, not by rewriting rows.
+
+BEIJING = ZoneInfo("Asia/Shanghai")
+SUITE_NOW = "2026-11-26T10:00"  # a Thursday, an ordinary working day
+
+
+def beijing(value: dt.date | dt.datetime | str, hour: int = 10, minute: int = 0) -> dt.datetime:
+    """An aware moment in Beijing time: a date (at `hour`:`minute`), an ISO string (date or
+    date and time, read as Beijing time) or a datetime (naive = Beijing time)."""
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value) if "T" in value else dt.date.fromisoformat(value)
+    if not isinstance(value, dt.datetime):
+        value = dt.datetime(value.year, value.month, value.day, hour, minute, tzinfo=BEIJING)
+    return value if value.tzinfo else value.replace(tzinfo=BEIJING)
+
+
+def suite_now() -> dt.datetime:
+    return beijing(os.environ.get("SUIJI_TEST_NOW") or SUITE_NOW)
+
+
+class Clock:
+    """The test's clock (time-machine). Destinations are given to time-machine in UTC, so the
+    process time zone is not changed: code must use Django's TIME_ZONE, as in production."""
+
+    def __init__(self, coordinates: time_machine.Traveller, start: dt.datetime) -> None:
+        self._coordinates = coordinates
+        self.start = start
+
+    def move_to(self, when: dt.date | dt.datetime | str, hour: int = 10, minute: int = 0):
+        self._coordinates.move_to(beijing(when, hour, minute).astimezone(dt.UTC))
+        return self
+
+    def shift(self, **delta: float):
+        self._coordinates.shift(dt.timedelta(**delta))
+        return self
+
+    def now(self) -> dt.datetime:
+        return dt.datetime.now(BEIJING)
+
+    def today(self) -> dt.date:
+        return self.now().date()
+
+
+@pytest.fixture(autouse=True)
+def clock():
+    start = suite_now()
+    traveller = time_machine.travel(start.astimezone(dt.UTC), tick=True)
+    coordinates = traveller.start()
+    try:
+        yield Clock(coordinates, start)
+    finally:
+        traveller.stop()
 
 
 @pytest.fixture

@@ -7,10 +7,17 @@ changed. New accounts get random passwords that are printed once and kept in
 var/demo-credentials.txt (readable by the owner only).
 """
 
+import contextlib
+import contextvars
+import datetime as dt
+import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 
+import time_machine
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.models import Department, DepartmentKind, Role, User
 from accounts.services import department_create, generate_password, user_create
@@ -90,26 +97,106 @@ USERS += [
 ]
 
 
+# --- the demo's history ----------------------------------------------------------------------
+#
+# The demo is a county's last seven weeks, ending on the day it is loaded, so it reads true on
+# any day: the accounts, item lists and registries are set up HISTORY_DAYS ago, the market
+# bureau's 第三批 is drawn about six weeks ago and inspected and published in the weeks after,
+# and the joint task is drawn today. Each step runs through the real services with the process
+# clock moved to its moment (time-machine), so every record and every audit entry carries the
+# time it would have had, and the audit log stays in time order.
+
+HISTORY_DAYS = 49
+_current: contextvars.ContextVar["DemoClock | None"] = contextvars.ContextVar(
+    "suiji_demo_clock", default=None
+)
+
+
+def demo_today() -> dt.date:
+    """The day the demo is loaded ("today" of its history), also while the clock is moved back."""
+    clock = _current.get()
+    return clock.today if clock is not None else timezone.localdate()
+
+
+def moment(day: dt.date, hour: int = 9, minute: int = 0) -> dt.datetime:
+    """`day` at `hour`:`minute`, in the platform's time zone."""
+    return timezone.make_aware(dt.datetime.combine(day, dt.time(hour, minute)))
+
+
+class DemoClock:
+    """Moves the process clock through the demo's history, only ever forwards, so records and
+    audit entries are in time order."""
+
+    def __init__(self, traveller: time_machine.Traveller, present: dt.datetime) -> None:
+        self._traveller = traveller
+        self._present = present  # the time when the history began to be written
+        self._started = time.monotonic()
+        self.today = timezone.localdate(present)
+
+    def _move(self, when: dt.datetime) -> dt.datetime:
+        if when > timezone.now():
+            self._traveller.move_to(when.astimezone(dt.UTC))
+        return timezone.now()
+
+    def at(self, day: dt.date, hour: int = 9, minute: int = 0) -> dt.datetime:
+        return self._move(moment(day, hour, minute))
+
+    def present(self) -> dt.datetime:
+        """Back to the present (the history ends when it is loaded)."""
+        return self._move(self._present + dt.timedelta(seconds=time.monotonic() - self._started))
+
+
+@contextlib.contextmanager
+def demo_history(start: dt.datetime | None = None) -> Iterator[DemoClock]:
+    """Run the block in the demo's history, the clock at `start` (default: the history's first
+    day, 09:00). Nested blocks share the outer history and move its clock forward only; the
+    clock returns to the present when the outermost block ends."""
+    clock = _current.get()
+    if clock is not None:
+        if start is not None:
+            clock._move(start)
+        yield clock
+        return
+    present = timezone.now()
+    start = start or moment(timezone.localdate(present) - dt.timedelta(days=HISTORY_DAYS))
+    with time_machine.travel(start.astimezone(dt.UTC), tick=True) as traveller:
+        clock = DemoClock(traveller, present)
+        token = _current.set(clock)
+        try:
+            yield clock
+        finally:
+            _current.reset(token)
+
+
 # Each registry adds its demo data through a `demo_load(*, departments)` function returning a
 # one-line Chinese summary; they run in this order after the departments and accounts exist.
-DEMO_HOOKS = [
+# The first three set up the county at the start of the history; the 第三批 moves the clock
+# through its own weeks; the joint task and the monthly reports are made today.
+SETUP_HOOKS = [
     "catalog.demo.demo_load",
     "registry.demo.demo_load",
     "inspectors.demo.demo_load",
+]
+TODAY_HOOKS = [
     "planning.demo.demo_load",
-    "inspections.demo.demo_load",
     "reports.demo.demo_load",
 ]
+DEMO_HOOKS = [*SETUP_HOOKS, "inspections.demo.demo_load", *TODAY_HOOKS]
 
 
 def credentials_file():
     return settings.VAR_DIR / "demo-credentials.txt"
 
 
-@transaction.atomic
 def demo_load() -> list[tuple[DemoUser, str | None]]:
-    """Create what is missing of the demo county. Returns each demo user with its new password
-    (None when the account already existed)."""
+    """Create what is missing of the demo county, at the start of the demo's history. Returns
+    each demo user with its new password (None when the account already existed)."""
+    with demo_history():
+        return _accounts_load()
+
+
+@transaction.atomic
+def _accounts_load() -> list[tuple[DemoUser, str | None]]:
     if not Region.objects.filter(code="130827").exists():
         raise RuntimeError("先运行 manage.py load_regions 载入行政区划")
     departments = {}
@@ -144,7 +231,8 @@ def demo_load() -> list[tuple[DemoUser, str | None]]:
 
 
 def demo_hooks_run(stdout) -> None:
-    """Load the registries' demo data (each hook is idempotent and runs in its transaction)."""
+    """Load the registries' demo data (each hook is idempotent and runs in its transaction).
+    Call it inside the same `demo_history()` block as `demo_load()` (as load_demo does)."""
     import importlib
 
     departments = {d.name: d for d in Department.objects.filter(region__code__startswith="1308")}
@@ -156,5 +244,8 @@ def demo_hooks_run(stdout) -> None:
             if exc.name == module_name:
                 continue  # that registry is not built yet
             raise
-        summary = getattr(module, func_name)(departments=departments)
+        with demo_history() as clock:
+            if dotted in TODAY_HOOKS:  # (the 第三批 moves the clock itself)
+                clock.present()
+            summary = getattr(module, func_name)(departments=departments)
         stdout.write(f"{summary}\n")

@@ -1,8 +1,11 @@
 """Demo inspection results for 宽城满族自治县: a completed single-department task of
-县市场监督管理局, "2026年度个体工商户及小微企业双随机抽查（第三批）" (inspections 15 October –
-30 November 2026), created through the planning services, drawn at a witnessed ceremony,
-dispatch confirmed, and its results entered, reviewed and published through the inspections
-services by the drawn inspectors and the bureau's reviewer — so the audit log shows every step.
+县市场监督管理局, "<year>年度个体工商户及小微企业双随机抽查（第三批）", created through the planning
+services and drawn at a witnessed ceremony about six weeks before the day the demo is loaded
+(the first working day on or after DRAW_DAYS_AGO days back), dispatch confirmed the same day,
+and its results entered, reviewed and published through the inspections services by the drawn
+inspectors and the bureau's reviewer over the following working days — each step with the
+clock at its moment (core.demo.demo_history), so dates, deadlines and the audit log read true on
+any day. Every inspection is dated after the draw; every publication within the deadline.
 
 Exact figures this demo produces (a statistics engineer asserts them):
 
@@ -34,6 +37,8 @@ from django.utils import timezone
 
 from accounts.models import Department, User
 from catalog.models import InspectionItem
+from core.demo import DemoClock, demo_history, demo_today, moment
+from core.workdays import Calendar
 from inspectors.models import Inspector
 from planning import services as planning
 from planning.models import Assignment, AssignmentStatus, InspectionTask, TaskKind
@@ -42,8 +47,8 @@ from registry.models import GradingScheme
 from . import services
 from .models import CategoryKind, FollowUp, ResultCategory, SheetResult
 
-TASK = "2026年度个体工商户及小微企业双随机抽查（第三批）"
-WINDOW = (dt.date(2026, 10, 15), dt.date(2026, 11, 30))
+TASK = "年度个体工商户及小微企业双随机抽查（第三批）"  # preceded by the year of its draw
+DRAW_DAYS_AGO = 42
 STRATA = [("A", 2), ("B", 3), ("C", 3), ("D", 1), ("E", 1)]
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
@@ -69,19 +74,36 @@ def _file(name: str, content: bytes) -> dict[str, object]:
     return {"name": name, "size": len(content), "stream": io.BytesIO(content)}
 
 
-def _at(day: dt.date, hour: int) -> dt.datetime:
-    moment = timezone.make_aware(dt.datetime.combine(day, dt.time(hour, 0)))
-    return min(moment, timezone.now() - dt.timedelta(minutes=5))
+def task_name(year: int) -> str:
+    return f"{year}{TASK}"
 
 
-def _day(month: int, day: int) -> dt.date:
-    return min(dt.date(2026, month, day), timezone.localdate())
+def draw_day(today: dt.date) -> dt.date:
+    """The 第三批's draw: the first working day on or after DRAW_DAYS_AGO days before today."""
+    calendar = Calendar()
+    day = today - dt.timedelta(days=DRAW_DAYS_AGO)
+    while not calendar.is_workday(day)[0]:
+        day += dt.timedelta(days=1)
+    return day
+
+
+def demo_load(*, departments: dict[str, Department]) -> str:
+    if InspectionTask.objects.filter(name__endswith=TASK).exists():
+        return "检查结果：演示数据已存在"
+    today = demo_today()
+    drawn_on = draw_day(today)
+    with demo_history(moment(drawn_on, 9)) as clock:
+        return _load(departments, clock, drawn_on)
 
 
 @transaction.atomic
-def demo_load(*, departments: dict[str, Department]) -> str:
-    if InspectionTask.objects.filter(name=TASK).exists():
-        return "检查结果：演示数据已存在"
+def _load(departments: dict[str, Department], clock: DemoClock, drawn_on: dt.date) -> str:
+    calendar = Calendar()
+
+    def workday(n: int) -> dt.date:
+        """The n-th working day after the draw."""
+        return calendar.add_workdays(drawn_on, n).due
+
     by_short = {d.short_name: d for d in departments.values()}
     market = by_short["县市场监督管理局"]
     users = {u.username: u for u in User.objects.filter(username__startswith="kc.sj.")}
@@ -91,10 +113,10 @@ def demo_load(*, departments: dict[str, Department]) -> str:
     task = planning.task_create(
         actor=org,
         lead_department=market,
-        name=TASK,
+        name=task_name(drawn_on.year),
         kind=TaskKind.SINGLE,
-        window_start=WINDOW[0],
-        window_end=WINDOW[1],
+        window_start=drawn_on,
+        window_end=clock.today + dt.timedelta(days=14),
         grading_scheme=GradingScheme.objects.get(is_default=True),
         inspectors_per_group=2,
         notes="对辖区个体工商户及小微企业的登记事项、信息公示和经营资质开展双随机抽查。",
@@ -133,9 +155,12 @@ def demo_load(*, departments: dict[str, Department]) -> str:
             planning.WitnessInput("群众代表乙", "public", "个体工商户代表"),
         ],
     )
+    clock.at(drawn_on, 9, 30)
     for witness, digits in zip(draw.witnesses.order_by("id"), ["415263", "253614"], strict=True):
         planning.draw_witness_digits(actor=org, draw=draw, witness=witness, digits=digits)
+    clock.at(drawn_on, 10)
     draw = planning.draw_run(actor=org, draw=draw)
+    clock.at(drawn_on, 16)
     planning.dispatch_confirm(actor=admin, task=task, department=market)
 
     # Results, by the group the draw chose.
@@ -157,10 +182,14 @@ def demo_load(*, departments: dict[str, Department]) -> str:
     )
     assert len(sheets) == 10, len(sheets)
 
-    def enter(a: Assignment, day: dt.date, *, found: str = "", refused: bool = False) -> None:
+    def enter(a: Assignment, n: int, *, found: str = "", refused: bool = False) -> None:
+        """Told by phone on working day n-1 after the draw, inspected on working day n."""
+        clock.at(workday(n - 1), 9)
         services.sheet_notice_set(
-            actor=leader, assignment=a, method="phone", notified_at=_at(day - dt.timedelta(1), 9)
+            actor=leader, assignment=a, method="phone", notified_at=timezone.now()
         )
+        day = workday(n)
+        clock.at(day, 16)
         for n, item in enumerate(items):
             services.item_result_save(
                 actor=leader,
@@ -187,27 +216,35 @@ def demo_load(*, departments: dict[str, Department]) -> str:
                 assignment=a,
                 status="signed",
                 signer_name="经营者本人",
-                signed_at=_at(day, 15),
+                signed_at=moment(day, 15),
             )
 
-    def publish(a: Assignment) -> None:
+    def publish(a: Assignment, n: int) -> None:
+        """Submitted, approved and published on working day n after the draw."""
+        clock.at(workday(n), 10)
         services.sheet_submit(actor=leader, assignment=a)
         sheet = SheetResult.objects.get(assignment=a)
+        clock.at(workday(n), 14)
         services.sheet_review(actor=reviewer, sheet=sheet, approve=True, note="符合要求")
+        clock.at(workday(n), 15)
         services.sheet_publish(actor=reviewer, sheet=sheet)
 
-    # 1. 通过登记的住所（经营场所）无法联系, with a photo of the closed premises.
+    # 1. 通过登记的住所（经营场所）无法联系, with a photo of the closed premises: visited on
+    # working days 2 and 3 after the draw.
     a = sheets[0]
+    first_visit, second_visit = workday(2), workday(3)
+    clock.at(first_visit, 9)
     services.sheet_notice_set(
-        actor=leader, assignment=a, method="phone", notified_at=_at(_day(11, 3), 9)
+        actor=leader, assignment=a, method="phone", notified_at=timezone.now()
     )
+    clock.at(second_visit, 16)
     services.sheet_outcome_set(
         actor=leader,
         assignment=a,
         outcome="unreachable",
-        note="2026年11月4日、11月6日两次到登记住所实地核查，门店已关闭，登记电话停机，"
-        "向所在村委会了解，该户已于半年前搬离，去向不明。",
-        on=_day(11, 6),
+        note=f"{first_visit:%Y年%-m月%-d日}、{second_visit:%-m月%-d日}两次到登记住所实地核查，"
+        "门店已关闭，登记电话停机，向所在村委会了解，该户已于半年前搬离，去向不明。",
+        on=second_visit,
     )
     services.evidence_add(
         actor=other,
@@ -215,13 +252,15 @@ def demo_load(*, departments: dict[str, Department]) -> str:
         note="登记住所现状照片",
         **_file("登记住所现状.png", _png((128, 128, 128))),  # type: ignore[arg-type]
     )
-    publish(a)
+    publish(a, 5)
     # 2. Refusal to sign, published.
-    enter(sheets[1], _day(11, 5), refused=True)
-    publish(sheets[1])
+    enter(sheets[1], 3, refused=True)
+    publish(sheets[1], 6)
     # 3. Returned by the reviewer, still 审核退回.
-    enter(sheets[2], _day(11, 9))
+    enter(sheets[2], 5)
+    clock.at(workday(6), 10)
     services.sheet_submit(actor=leader, assignment=sheets[2])
+    clock.at(workday(7), 11)
     services.sheet_review(
         actor=reviewer,
         sheet=SheetResult.objects.get(assignment=sheets[2]),
@@ -229,9 +268,10 @@ def demo_load(*, departments: dict[str, Department]) -> str:
         note="未附现场检查照片，经营场所面积记录与登记不符，请核实后重新提交",
     )
     # 4. Published, then corrected (approved by the department administrator).
-    enter(sheets[3], _day(11, 10))
-    publish(sheets[3])
+    enter(sheets[3], 6)
+    publish(sheets[3], 8)
     first_item = SheetResult.objects.get(assignment=sheets[3]).items.order_by("pk")[0]
+    clock.at(workday(12), 10)
     correction = services.correction_create(
         actor=reviewer,
         item_result=first_item,
@@ -239,9 +279,11 @@ def demo_load(*, departments: dict[str, Department]) -> str:
         categories=[problem],
         problems="营业执照未在经营场所醒目位置悬挂",
     )
+    clock.at(workday(13), 10)
     services.correction_review(actor=admin, correction=correction, approve=True, note="同意更正")
     # 5. A problem found, follow-up opened and closed with the rectification report.
-    enter(sheets[4], _day(11, 12), found="未按规定公示2025年度报告")
+    year = drawn_on.year - 1
+    enter(sheets[4], 7, found=f"未按规定公示{year}年度报告")
     services.evidence_add(
         actor=other,
         assignment=sheets[4],
@@ -249,18 +291,20 @@ def demo_load(*, departments: dict[str, Department]) -> str:
         note="现场检查照片",
         **_file("现场检查照片.png", _png((200, 40, 40))),  # type: ignore[arg-type]
     )
-    publish(sheets[4])
+    publish(sheets[4], 9)
     found_item = SheetResult.objects.get(assignment=sheets[4]).items.order_by("pk")[0]
     followup = services.followup_open(
         actor=reviewer,
         item_result=found_item,
         kind="rectify",
-        description="责令于十五日内补报并公示2025年度报告",
-        due_on=timezone.localdate() + dt.timedelta(days=15),
+        description=f"责令于十五日内补报并公示{year}年度报告",
+        due_on=workday(9) + dt.timedelta(days=15),
     )
+    clock.at(workday(11), 10)
     services.followup_update(
         actor=reviewer, followup=followup, text="已电话督促，经营者承诺一周内补报"
     )
+    clock.at(workday(14), 10)
     services.evidence_add(
         actor=reviewer,
         assignment=sheets[4],
@@ -269,18 +313,18 @@ def demo_load(*, departments: dict[str, Department]) -> str:
         **_file("整改报告.pdf", PDF),  # type: ignore[arg-type]
     )
     services.followup_close(
-        actor=reviewer, followup=followup, note="已补报并公示2025年度报告，整改到位"
+        actor=reviewer, followup=followup, note=f"已补报并公示{year}年度报告，整改到位"
     )
-    # 6. A problem found, follow-up still open.
-    enter(sheets[5], _day(11, 13), found="未取得食品经营许可从事预包装食品销售")
-    publish(sheets[5])
+    # 6. A problem found, follow-up still open (due after the day the demo is loaded).
+    enter(sheets[5], 8, found="未取得食品经营许可从事预包装食品销售")
+    publish(sheets[5], 10)
     open_item = SheetResult.objects.get(assignment=sheets[5]).items.order_by("pk")[0]
     services.followup_open(
         actor=reviewer,
         item_result=open_item,
         kind="case",
         description="涉嫌未取得许可从事食品经营，移交执法稽查大队立案查处",
-        due_on=timezone.localdate() + dt.timedelta(days=30),
+        due_on=clock.today + dt.timedelta(days=30),
     )
     services.evidence_add(
         actor=reviewer,
@@ -289,12 +333,12 @@ def demo_load(*, departments: dict[str, Department]) -> str:
         note="案件移交单",
         **_file("案件移交单.pdf", PDF + b"%case\n"),  # type: ignore[arg-type]
     )
-    # 7–10. Nothing found, published.
-    for n, a in enumerate(sheets[6:], start=16):
-        enter(a, _day(11, n))
-        publish(a)
+    # 7–10. Nothing found, each published two working days after its inspection.
+    for n, a in enumerate(sheets[6:], start=9):
+        enter(a, n)
+        publish(a, n + 2)
 
     return (
-        f"检查结果：{TASK}（{task.number}）已抽取 {len(sheets)} 户，已公示 9 户，退回 1 户，"
+        f"检查结果：{task.name}（{task.number}）已抽取 {len(sheets)} 户，已公示 9 户，退回 1 户，"
         "住所无法联系 1 户，更正 1 件，后续处置 2 件（未完结 1 件）"
     )

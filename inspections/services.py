@@ -171,6 +171,23 @@ def _live(assignment: Assignment) -> None:
         raise ValidationError("该一企一表已被替换或随抽取作废，不能录入结果。")
 
 
+def selected_at(assignment: Assignment) -> dt.datetime:
+    """When the entity was drawn for this sheet: the draw, or the later replacement from the
+    reserve list. Nothing about the inspection can be dated before it."""
+    moments = [assignment.created_at]
+    if assignment.draw.drawn_at is not None:
+        moments.append(assignment.draw.drawn_at)
+    return max(moments)
+
+
+def _not_before_selection(assignment: Assignment, day: dt.date, field: str, what: str) -> None:
+    selected_on = timezone.localtime(selected_at(assignment)).date()
+    if day < selected_on:
+        raise ValidationError(
+            {field: f"{what}不能早于抽中该检查对象的日期 {selected_on.isoformat()}"}
+        )
+
+
 def _sheet_for_update(assignment: Assignment) -> SheetResult:
     """The sheet's result row, locked; created (draft) on the first write."""
     sheet = SheetResult.objects.select_for_update().filter(assignment=assignment).first()
@@ -276,6 +293,7 @@ def sheet_outcome_set(
             errors["on"] = "认定日期不能晚于今天"
         if errors:
             raise ValidationError(errors)
+        _not_before_selection(assignment, on, "on", "认定日期")
         sheet.outcome, sheet.outcome_note, sheet.outcome_on = outcome, note.strip(), on
     sheet.full_clean()
     sheet.save()
@@ -309,6 +327,9 @@ def sheet_notice_set(
             raise ValidationError({"notified_at": "请填写告知时间"})
         if notified_at > _now():
             raise ValidationError({"notified_at": "告知时间不能晚于现在"})
+        _not_before_selection(
+            assignment, timezone.localtime(notified_at).date(), "notified_at", "告知时间"
+        )
         sheet.notified_at, sheet.notice_not_reason = notified_at, ""
     sheet.notice_method = method
     sheet.full_clean()
@@ -343,6 +364,8 @@ def sheet_signature_set(
             errors["signed_at"] = "请填写签字时间"
         elif signed_at > _now():
             errors["signed_at"] = "签字时间不能晚于现在"
+        elif signed_at < selected_at(assignment):
+            errors["signed_at"] = "签字时间不能早于抽中该检查对象的时间"
         if errors:
             raise ValidationError(errors)
         sheet.signer_name, sheet.signed_at = signer_name.strip(), signed_at
@@ -445,6 +468,8 @@ def item_result_save(
         errors["inspected_on"] = (
             f"检查日期不能早于任务开始日期 {assignment.task.window_start.isoformat()}"
         )
+    elif inspected_on < (selected_on := timezone.localtime(selected_at(assignment)).date()):
+        errors["inspected_on"] = f"检查日期不能早于抽中该检查对象的日期 {selected_on.isoformat()}"
     if basis_article is not None:
         basis_regulation = basis_article.regulation
     if errors:

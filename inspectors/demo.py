@@ -21,11 +21,11 @@ import datetime as dt
 import random
 
 from django.db import transaction
-from django.utils import timezone
 from stdnum.cn import ric
 from stdnum.cn import uscc as uscc_check
 
 from accounts.models import Department, User
+from core.demo import demo_today
 from registry.models import Tag, TagCategory
 
 from . import services
@@ -205,7 +205,7 @@ def _specialty_tags() -> dict[str, Tag]:
 @transaction.atomic
 def demo_load(*, departments: dict[str, Department]) -> str:
     rng = random.Random(SEED)
-    today = timezone.localdate()
+    today = demo_today()  # validity and leave are relative to the day the demo is loaded
     tags = _specialty_tags()
     created = linked = declared = experts_created = 0
     roster: dict[str, list[Inspector]] = {}

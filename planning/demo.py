@@ -1,7 +1,9 @@
 """Demo plans and tasks for 宽城满族自治县: the joint inspection of seed 002 (internet cafés,
 entertainment venues and cinemas, led by 县旅游和文化广电局 with four departments, two
 inspectors per department per group), already drawn at a witnessed ceremony, and a draft
-single-department task of 县市场监督管理局 ready for its preview and ceremony."""
+single-department task of 县市场监督管理局 ready for its preview and ceremony. Both are made on the
+day the demo is loaded, their inspection windows starting then (core.demo: the demo's history
+ends today)."""
 
 import datetime as dt
 
@@ -15,8 +17,9 @@ from registry.models import GradingScheme, Tag
 from . import services
 from .models import InspectionTask, PlanStatus, TaskKind
 
-JOINT_TASK = "2026年度互联网上网服务营业场所、娱乐场所、电影发行放映经营主体双随机联合抽查"
-MARKET_TASK = "2026年度食品经营者双随机抽查（第四批）"
+# Both names are preceded by the year the demo is loaded.
+JOINT_TASK = "年度互联网上网服务营业场所、娱乐场所、电影发行放映经营主体双随机联合抽查"
+MARKET_TASK = "年度食品经营者双随机抽查（第四批）"
 STRATA = [("A", 300), ("B", 500), ("C", 1000), ("D", 2000), ("E", 3000), ("N", 500)]
 
 
@@ -30,7 +33,7 @@ def _items(department: Department, limit: int = 3) -> list[InspectionItem]:
 
 @transaction.atomic
 def demo_load(*, departments: dict[str, Department]) -> str:
-    if InspectionTask.objects.filter(name=JOINT_TASK).exists():
+    if InspectionTask.objects.filter(name__endswith=JOINT_TASK).exists():
         return "计划与抽取：演示数据已存在"
     users = {u.username: u for u in User.objects.filter(username__startswith="kc.")}
     by_short = {d.short_name: d for d in departments.values()}
@@ -39,7 +42,8 @@ def demo_load(*, departments: dict[str, Department]) -> str:
         by_short[n] for n in ["县公安局", "县卫生健康局", "县市场监督管理局", "县消防救援大队"]
     ]
     scheme = GradingScheme.objects.get(is_default=True)
-    year = timezone.localdate().year
+    today = timezone.localdate()
+    year = today.year
 
     # The culture bureau's annual plan, with the joint batch of seed 002, published.
     version = services.plan_create(
@@ -55,8 +59,8 @@ def demo_load(*, departments: dict[str, Department]) -> str:
         version=version,
         name="文化市场经营主体跨部门联合抽查",
         target_scope="2024年6月1日前登记的互联网上网服务营业场所、娱乐场所、电影发行放映经营主体",
-        window_start=dt.date(year, 12, 1),
-        window_end=dt.date(year, 12, 31),
+        window_start=today,
+        window_end=today + dt.timedelta(days=30),
         ratio_bp=500,
         is_joint=True,
         participants=others,
@@ -73,7 +77,7 @@ def demo_load(*, departments: dict[str, Department]) -> str:
     task = services.task_create(
         actor=org,
         lead_department=culture,
-        name=JOINT_TASK,
+        name=f"{year}{JOINT_TASK}",
         kind=TaskKind.JOINT,
         window_start=batch.window_start,
         window_end=batch.window_end,
@@ -88,6 +92,8 @@ def demo_load(*, departments: dict[str, Department]) -> str:
         actor=org,
         task=task,
         filter_registered_before=dt.date(2024, 6, 1),
+        # the market inspectors already carry the 第三批's ten sheets
+        max_load=40,
         filter_tags=list(Tag.objects.filter(code__in=["netbar", "entertainment", "cinema"])),
     )
     for department in [culture, *others]:
@@ -121,10 +127,10 @@ def demo_load(*, departments: dict[str, Department]) -> str:
     draft = services.task_create(
         actor=users["kc.sj.organizer"],
         lead_department=market,
-        name=MARKET_TASK,
+        name=f"{year}{MARKET_TASK}",
         kind=TaskKind.SINGLE,
-        window_start=dt.date(year, 12, 10),
-        window_end=dt.date(year, 12, 31),
+        window_start=today + dt.timedelta(days=5),
+        window_end=today + dt.timedelta(days=35),
         grading_scheme=scheme,
         inspectors_per_group=2,
     )

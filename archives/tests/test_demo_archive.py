@@ -15,6 +15,13 @@ D = dt.date
 
 @pytest.fixture
 def demo_county(regions, scheme):
+    from core.demo import demo_history
+
+    with demo_history():  # set up at the start of the demo's history, as core.demo does
+        return _demo_county(regions, scheme)
+
+
+def _demo_county(regions, scheme):
     from accounts.models import User
     from core.demo import demo_load
     from inspectors.services import inspector_create, inspector_link_account
@@ -55,9 +62,12 @@ def demo_county(regions, scheme):
     return departments
 
 
-def test_demo_results_have_the_documented_figures_and_archive(demo_county):
+def test_demo_results_have_the_documented_figures_and_archive(clock, demo_county):
+    from django.utils import timezone
+
     from accounts.models import User
     from archives import services
+    from audit.models import AuditEntry
     from inspections import demo
     from inspections.models import (
         CorrectionState,
@@ -67,18 +77,22 @@ def test_demo_results_have_the_documented_figures_and_archive(demo_county):
         SheetResult,
         SheetState,
     )
+    from inspections.services import publication_due
     from planning.models import InspectionTask, InspectorExclusion
 
+    today = clock.today()
     summary = demo.demo_load(departments=demo_county)
-    task = InspectionTask.objects.get(name=demo.TASK)
+    drawn_on = demo.draw_day(today)
+    task = InspectionTask.objects.get(name=demo.task_name(drawn_on.year))
     assert summary == (
-        f"检查结果：{demo.TASK}（{task.number}）已抽取 10 户，已公示 9 户，退回 1 户，"
+        f"检查结果：{task.name}（{task.number}）已抽取 10 户，已公示 9 户，退回 1 户，"
         "住所无法联系 1 户，更正 1 件，后续处置 2 件（未完结 1 件）"
     )
+    assert today - dt.timedelta(days=42) <= drawn_on < today - dt.timedelta(days=30)
     assert (task.status, task.window_start, task.window_end) == (
         "dispatched",
-        D(2026, 10, 15),
-        D(2026, 11, 30),
+        drawn_on,
+        today + dt.timedelta(days=14),
     )
     sheets = SheetResult.objects.filter(assignment__task=task)
     assert sheets.count() == 10
@@ -99,7 +113,24 @@ def test_demo_results_have_the_documented_figures_and_archive(demo_county):
     entered_by = set(sheets.values_list("items__entered_by__username", flat=True)) - {None}
     assert entered_by <= {m.inspector.user.username for m in members}
     assert demo.demo_load(departments=demo_county) == "检查结果：演示数据已存在"
-    assert InspectionTask.objects.filter(name=demo.TASK).count() == 1
+    assert InspectionTask.objects.filter(name__endswith=demo.TASK).count() == 1
+
+    # A coherent history on any day: drawn in the past at the ceremony, nothing about a sheet
+    # dated before the draw or after today, every publication within its deadline, and the
+    # audit log in time order.
+    draw = task.draws.get()
+    assert timezone.localtime(draw.drawn_at).date() == drawn_on
+    for sheet in sheets:
+        days = [sheet.completed_on, sheet.outcome_on]
+        days += [timezone.localtime(t).date() for t in (sheet.notified_at, sheet.signed_at) if t]
+        days += list(sheet.items.values_list("inspected_on", flat=True))
+        assert all(drawn_on <= day < today for day in days if day), (sheet.pk, days)
+        if sheet.published_at:
+            published_on = timezone.localtime(sheet.published_at).date()
+            assert sheet.completed_on <= published_on <= publication_due(sheet).due
+            assert published_on < today
+    times = list(AuditEntry.objects.order_by("seq").values_list("created_at", flat=True))
+    assert times == sorted(times)
 
     archive = services.archive_generate(
         actor=User.objects.get(username="kc.sj.reviewer"), task=task

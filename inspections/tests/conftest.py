@@ -7,6 +7,9 @@ import io
 import pytest
 
 D = dt.date
+# The results world is fixed in time: the joint task is drawn on Tuesday 10 November 2026 and
+# the tests run "today" = Thursday 26 November 2026 (the clock is moved there, see conftest.py).
+DRAWN_ON = D(2026, 11, 10)
 AS_OF = D(2026, 11, 26)
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 PDF = b"%PDF-1.4\n% test\n"
@@ -51,11 +54,15 @@ def make_items(department, names):
 WINDOW_START = D(2026, 11, 1)
 
 
-def drawn_joint_task(people, depts, scheme, *, window_start=WINDOW_START):
+def drawn_joint_task(
+    clock, people, depts, scheme, *, window_start=WINDOW_START, drawn_on=DRAWN_ON, today=AS_OF
+):
+    """The joint task, created and drawn on `drawn_on`; the clock is left at `today`."""
     from planning import services as planning
     from planning.models import TaskKind
     from planning.tests.test_draw_flow import WITNESSES
 
+    clock.move_to(drawn_on, 9)
     org = people["kc_market_org"]
     task = planning.task_create(
         actor=org,
@@ -86,20 +93,22 @@ def drawn_joint_task(people, depts, scheme, *, window_start=WINDOW_START):
         items=culture_items,
     )
     planning.task_strata_set(actor=org, task=task, rules=[(g, False, None, 1) for g in "ABCDE"])
-    draw = planning.draw_commit(actor=org, task=task, witnesses=WITNESSES, as_of=AS_OF)
+    draw = planning.draw_commit(actor=org, task=task, witnesses=WITNESSES, as_of=drawn_on)
     for w in draw.witnesses.all():
         planning.draw_witness_digits(actor=org, draw=draw, witness=w, digits="123456")
-    return planning.draw_run(actor=org, draw=draw)
+    draw = planning.draw_run(actor=org, draw=draw)
+    clock.move_to(today)
+    return draw
 
 
 @pytest.fixture
-def joint(people, depts, county, scheme, make_user):
+def joint(clock, people, depts, county, scheme, make_user):
     """The draw, its first sheet, and logins for that sheet's group: `leader` (market, group
     leader), `culture` (the culture member), plus `other_market` (a market inspector in another
     group) and reviewers of both departments."""
     from inspectors.services import inspector_link_account
 
-    draw = drawn_joint_task(people, depts, scheme)
+    draw = drawn_joint_task(clock, people, depts, scheme)
     groups = list(draw.groups.order_by("code"))
     sheet = draw.assignments.filter(group=groups[0]).order_by("sheet_number").first()
     short = {depts["kc_market"].pk: "market", depts["kc_culture"].pk: "culture"}

@@ -45,10 +45,21 @@ def _login(inspector, counter=[0]):  # noqa: B006 - a per-process counter for un
     return user
 
 
+REPORTED_ON = D(2026, 12, 2)  # the November report is written after the month has ended
+INSPECTED_ON = D(2026, 11, 12)  # every sheet's inspection: after the draw, before publication
+
+
+@pytest.fixture
+def reporting_day(clock):
+    """The clock on the day the November 2026 report is written (tests of the demo excepted:
+    the demo follows whatever today is)."""
+    clock.move_to(REPORTED_ON)
+    return REPORTED_ON
+
+
 def publish(j, assignment, *, when, problem=False, unreachable=False):
     """Enter, submit, approve and publish one sheet through the services, then date the
-    publication `when` (the services stamp the real clock)."""
-    from django.utils import timezone
+    publication `when` (a month-boundary instant the tests move around)."""
 
     from inspections import services
     from inspections.models import SheetResult
@@ -62,7 +73,7 @@ def publish(j, assignment, *, when, problem=False, unreachable=False):
         actor=leader,
         assignment=assignment,
         method="phone",
-        notified_at=timezone.now() - dt.timedelta(days=3),
+        notified_at=at(2026, 11, 11, 9, 0),
     )
     if unreachable:
         services.sheet_outcome_set(
@@ -70,7 +81,7 @@ def publish(j, assignment, *, when, problem=False, unreachable=False):
             assignment=assignment,
             outcome="unreachable",
             note="登记住所为空置门面，电话停机",
-            on=D(2026, 11, 20),
+            on=INSPECTED_ON,
         )
         services.evidence_add(actor=leader, assignment=assignment, **upload())
     else:
@@ -83,7 +94,7 @@ def publish(j, assignment, *, when, problem=False, unreachable=False):
                 item=item,
                 categories=[category("B")] if bad else [category("1")],
                 problems="未按规定公示年度报告" if bad else "",
-                inspected_on=D(2026, 11, 20),
+                inspected_on=INSPECTED_ON,
                 methods=["on_site"],
                 measures=["correct"] if bad else [],
             )
@@ -94,7 +105,7 @@ def publish(j, assignment, *, when, problem=False, unreachable=False):
                 part=parts["culture"],
                 item=item,
                 categories=[category("1")],
-                inspected_on=D(2026, 11, 20),
+                inspected_on=INSPECTED_ON,
                 methods=["on_site"],
             )
         services.sheet_signature_set(
@@ -102,7 +113,7 @@ def publish(j, assignment, *, when, problem=False, unreachable=False):
             assignment=assignment,
             status="signed",
             signer_name="负责人",
-            signed_at=timezone.now() - dt.timedelta(days=2),
+            signed_at=at(2026, 11, 12, 15, 0),
         )
     sheet = services.sheet_submit(actor=leader, assignment=assignment)
     services.sheet_review(actor=j["market_rev"], sheet=sheet, approve=True)
@@ -113,7 +124,7 @@ def publish(j, assignment, *, when, problem=False, unreachable=False):
 
 
 @pytest.fixture
-def world(joint, people, depts):  # noqa: F811 (the fixture imported above)
+def world(clock, joint, people, depts):  # noqa: F811 (the fixture imported above)
     """November 2026 for 宽城县市场监督管理局:
 
     - the joint task drawn on 2026-11-10 (5 entities of 60 candidates);
@@ -126,10 +137,8 @@ def world(joint, people, depts):  # noqa: F811 (the fixture imported above)
     """
     from inspections import services
     from inspections.models import FollowUp, ItemResult
-    from planning.models import Draw
 
-    j = joint
-    Draw.objects.filter(pk=j["draw"].pk).update(drawn_at=at(2026, 11, 10, 10, 0))
+    j = joint  # drawn on 2026-11-10, the clock on 2026-11-26
     sheets = list(j["draw"].assignments.order_by("sheet_number"))
     assert len(sheets) == 5
     s1 = publish(j, sheets[0], when=at(2026, 11, 30, 23, 59, 59), problem=True)
@@ -145,4 +154,5 @@ def world(joint, people, depts):  # noqa: F811 (the fixture imported above)
         due_on=D(2030, 12, 31),
     )
     FollowUp.objects.filter(pk=followup.pk).update(opened_at=at(2026, 11, 30, 10, 0))
+    clock.move_to(REPORTED_ON)
     return {**j, "sheets": sheets, "followup": followup}

@@ -12,6 +12,8 @@ from openpyxl import load_workbook
 from reports import exports, layout, services
 from reports.selectors import DEFINITIONS, Month
 
+pytestmark = pytest.mark.usefixtures("reporting_day")
+
 D = dt.date
 NOV = Month(2026, 11)
 

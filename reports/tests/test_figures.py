@@ -2,11 +2,15 @@
 
 import datetime as dt
 
+import pytest
+
 from inspections.models import SheetResult
 from planning.models import Draw
 from reports.selectors import Month, compute_figures
 
 from .conftest import at
+
+pytestmark = pytest.mark.usefixtures("reporting_day")
 
 NOV = Month(2026, 11)
 

@@ -13,6 +13,8 @@ from reports import services
 from reports.models import ImmutableRevision, ReportEntry, ReportRevision
 from reports.selectors import Month
 
+pytestmark = pytest.mark.usefixtures("reporting_day")
+
 D = dt.date
 NOV = Month(2026, 11)
 

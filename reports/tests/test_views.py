@@ -15,6 +15,8 @@ from reports import services
 from reports.models import ReportEntry, ReportRevision
 from reports.selectors import DEFINITIONS, Month
 
+pytestmark = pytest.mark.usefixtures("reporting_day")
+
 D = dt.date
 NOV = Month(2026, 11)
 

@@ -1,6 +1,7 @@
 """A small county where every statistic is known by construction.
 
-Three tasks of 2026, drawn through the real planning services (as-of date 2026-11-26):
+Three tasks of 2026, drawn through the real planning services on Monday 2026-11-02 and looked
+at on Thursday 2026-11-26 (the test clock is moved to each):
 
 - T1 joint (market leads, culture takes part): one entity per grade A–E, the same count for
   every grade (so *not* credit-risk based by the definition), results within 5 working days.
@@ -24,7 +25,7 @@ from django.utils import timezone
 
 D = dt.date
 TODAY = D(2026, 11, 26)
-AS_OF = D(2026, 11, 26)
+AS_OF = D(2026, 11, 2)  # the draws' registry date: the day they are made
 
 
 def at(day: dt.date, hour: int = 10) -> dt.datetime:
@@ -61,7 +62,7 @@ def _single_task(org, department, name, scheme, strata):
 
 
 @pytest.fixture
-def world(people, depts, county, scheme, make_user):
+def world(clock, people, depts, county, scheme, make_user):
     from inspections.models import (
         FollowUp,
         FollowUpStatus,
@@ -72,15 +73,18 @@ def world(people, depts, county, scheme, make_user):
     )
     from inspections.tests.conftest import drawn_joint_task
     from planning import services
-    from planning.models import Draw, TaskDepartment
+    from planning.models import TaskDepartment
 
     for entity in county["entities"]:
         entity.departments.add(depts["kc_market"], depts["kc_culture"])
     market_org = people["kc_market_org"]
     culture_org = make_user("kc_culture_org", "kc_culture", "organizer")
 
+    # Every draw is made on Monday 2026-11-02 (confirmation due Wednesday 11-04); the world is
+    # then looked at on TODAY (the clock stays there for the test).
+    drawn_on = D(2026, 11, 2)
     # T1: the joint task of the inspections tests (5 working days to publish).
-    d1 = drawn_joint_task(people, depts, scheme)
+    d1 = drawn_joint_task(clock, people, depts, scheme, drawn_on=drawn_on, today=drawn_on)
     t1 = d1.task
     # T2: market, differentiated by grade.
     t2 = _single_task(
@@ -115,8 +119,8 @@ def world(people, depts, county, scheme, make_user):
         actor=market_org, draw=d2, assignment=replaced, reason="data_error", detail="地址有误"
     )
 
-    # Draw dates and dispatch confirmations: drawn on Monday 2026-11-02, due Wednesday 11-04.
-    Draw.objects.filter(pk__in=[d1.pk, d2.pk, d3.pk]).update(drawn_at=at(D(2026, 11, 2)))
+    clock.move_to(TODAY)
+    # Dispatch confirmations (drawn Monday 2026-11-02, due Wednesday 11-04).
     TaskDepartment.objects.filter(task=t1, department=depts["kc_market"]).update(
         confirmed_at=at(D(2026, 11, 3))
     )  # on time

@@ -8,6 +8,7 @@ from django.conf import settings as django_settings
 from django.core.management import call_command
 from django.utils import timezone
 
+from inspections import demo
 from stats import selectors
 
 pytestmark = pytest.mark.django_db
@@ -27,7 +28,10 @@ def test_kpis_match_the_hand_count_of_the_demo(tmp_path, settings):
     today = timezone.localdate()
     supervisor = User.objects.get(username="kc.supervisor")  # 宽城满族自治县司法局
     market = Department.objects.get(region_id="130827", short_name="县市场监督管理局")
-    year = {"year": str(today.year)}
+    # The demo's history: the 第三批 drawn about six weeks ago (perhaps last year), the joint
+    # task today; a period from the 第三批's draw to today holds both.
+    drawn_on = demo.draw_day(today)
+    year = {"period": "range", "start": drawn_on.isoformat(), "end": today.isoformat()}
 
     # The county: two drawn tasks (the joint one of seed 002 and the market's 第三批), one of
     # them joint; 60 + 10 sheets, all from tasks differentiated by credit-risk grade.
@@ -45,7 +49,7 @@ def test_kpis_match_the_hand_count_of_the_demo(tmp_path, settings):
     assert county.kpi("followups").numbers["opened"] == 2
 
     # The market task, sheet by sheet.
-    task = InspectionTask.objects.get(name="2026年度个体工商户及小微企业双随机抽查（第三批）")
+    task = InspectionTask.objects.get(name=demo.task_name(drawn_on.year))
     view = selectors.task_sheets(user=supervisor, pk=task.pk, today=today)
     assert len(view.figures) == 10
     assert sum(1 for x in view.figures if x.published_on is not None) == 9
@@ -53,9 +57,10 @@ def test_kpis_match_the_hand_count_of_the_demo(tmp_path, settings):
     assert len(returned) == 1 and returned[0].published_on is None
     publication, dispatch, followups = (k.numbers for k in view.kpis)
     assert publication["published"] == 9
-    # the returned sheet counts as due only once its deadline has passed
+    # every published sheet on time; the returned one counts as due once its deadline passed
     late = int(today > returned[0].deadline.due)
     assert (publication["due"], publication["overdue"]) == (9 + late, late)
+    assert publication["on_time"] == 9
     assert dispatch == {"due": 1, "on_time": 1, "late": 0, "overdue": 0, "pending": 0}
     assert followups["opened"] == 2 and followups["closed"] == 1
     assert followups["opened"] - followups["closed"] == 1
@@ -72,28 +77,23 @@ def test_kpis_match_the_hand_count_of_the_demo(tmp_path, settings):
     )
     assert own.kpi("publication").numbers["published"] == 9
 
-    # The monthly report (月报表, seed 003) of the market bureau for this month, from the same
-    # demo: both draws were made and the nine results published when the demo was loaded.
+    # The monthly reports (月报表, seed 003) of the market bureau over the months of the demo's
+    # history add up to the same figures (the 第三批 and its results may span two months).
     from reports.selectors import Month, compute_figures
 
-    figures = compute_figures(market, Month(today.year, today.month))
-    tasks = figures["tasks"]
-    assert (tasks["count"], tasks["joint"], tasks["joint_lead"], tasks["joint_participant"]) == (
-        2,
-        1,
-        0,
-        1,
-    )
-    published = figures["results"]
-    assert {k: published[k] for k in ("published", "inspected", "problem", "unreachable")} == {
-        "published": 9,
-        "inspected": 8,
-        "problem": 2,
-        "unreachable": 1,
-    }
-    assert published["uncooperative"] == 0 and published["joint"] == 0
-    assert {k: figures["followups"][k] for k in ("opened", "closed", "open_at_end")} == {
-        "opened": 2,
-        "closed": 1,
-        "open_at_end": 1,
-    }
+    months, month = [], Month(drawn_on.year, drawn_on.month)
+    while month.first_day <= today:
+        months.append(compute_figures(market, month))
+        month = month.next()
+
+    def total(section, key):
+        return sum(figures[section][key] for figures in months)
+
+    tasks = {k: total("tasks", k) for k in ("count", "joint", "joint_lead", "joint_participant")}
+    assert tasks == {"count": 2, "joint": 1, "joint_lead": 0, "joint_participant": 1}
+    published = {k: total("results", k) for k in ("published", "inspected", "problem")}
+    assert published == {"published": 9, "inspected": 8, "problem": 2}
+    assert (total("results", "unreachable"), total("results", "uncooperative")) == (1, 0)
+    assert total("results", "joint") == 0
+    assert (total("followups", "opened"), total("followups", "closed")) == (2, 1)
+    assert months[-1]["followups"]["open_at_end"] == 1

@@ -2,15 +2,16 @@ import os
 
 from django.core.management.base import BaseCommand
 
-from core.demo import credentials_file, demo_hooks_run, demo_load
+from core.demo import credentials_file, demo_history, demo_hooks_run, demo_load
 
 
 class Command(BaseCommand):
     help = "载入演示县（宽城满族自治县）的部门与账号 / Load the demo county (idempotent)"
 
     def handle(self, *args, **options):
-        results = demo_load()
-        demo_hooks_run(self.stdout)
+        with demo_history():  # one history, in time order, ending now
+            results = demo_load()
+            demo_hooks_run(self.stdout)
         path = credentials_file()
         known: dict[str, str] = {}
         if path.exists():

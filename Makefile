@@ -3,7 +3,7 @@ PY := .venv/bin/python
 PYTEST := $(PY) -m pytest -n 2
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help install run migrate demo-data test test-sqlite test-postgres test-draw lint format \
+.PHONY: help install run migrate demo-data test test-sqlite test-postgres test-dates test-draw lint format \
         typecheck check draw-demo bench-draw bench-registry bench-public lock clean
 
 help:
@@ -44,6 +44,22 @@ test-postgres: install
 	@echo "==> tests on PostgreSQL 15"
 	@scripts/with-postgres.sh $(PYTEST) -p no:cacheprovider
 
+# The suite pins its clock (conftest.py: 2026-11-26 10:00 Beijing). The apps that count days,
+# deadlines and periods run again with the clock moved: the day before the National Day
+# holiday, New Year's Eve at 07:30 (the UTC date is still the 30th) and a day in 2027, beyond
+# the bundled official holiday calendar; the New Year's Eve run also on PostgreSQL.
+DATE_SENSITIVE := stats reports inspections planning core public archives registry \
+                  e2e/test_stats.py e2e/test_reports.py e2e/test_inspections.py e2e/test_public.py
+SHIFTED_DATES := 2026-09-30T10:00 2026-12-31T07:30 2027-03-15T10:00
+
+test-dates: install ## The date-sensitive apps with the test clock moved to three other days
+	@for d in $(SHIFTED_DATES); do \
+	  echo "==> date-sensitive tests with the clock at $$d (SQLite)"; \
+	  SUIJI_TEST_NOW=$$d $(PYTEST) -p no:cacheprovider $(DATE_SENSITIVE) || exit 1; \
+	done
+	@echo "==> date-sensitive tests with the clock at 2026-12-31T07:30 (PostgreSQL 15)"
+	@SUIJI_TEST_NOW=2026-12-31T07:30 scripts/with-postgres.sh $(PYTEST) -p no:cacheprovider $(DATE_SENSITIVE)
+
 test-draw: install ## The draw engine alone (no database, no Django)
 	@$(PY) -m pytest -p no:cacheprovider -p no:django draw
 
@@ -57,7 +73,7 @@ bench-public: install ## Public-site load test at 1M entities / 100k published r
 bench-draw: install ## Draw engine benchmark (see docs/performance.md; takes long at full scale)
 	@$(PY) bench/draw_bench.py
 
-test: lint typecheck test-sqlite test-postgres ## Set up and run everything CI runs
+test: lint typecheck test-sqlite test-postgres test-dates ## Set up and run everything CI runs
 	@echo "==> all checks passed"
 
 check: test

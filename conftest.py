@@ -47,11 +47,21 @@ class Clock:
 
     def __init__(self, coordinates: time_machine.Traveller, start: dt.datetime) -> None:
         self._coordinates = coordinates
+        self._back: list[dt.datetime] = []
         self.start = start
 
     def move_to(self, when: dt.date | dt.datetime | str, hour: int = 10, minute: int = 0):
+        """Move the clock; as a context manager (`with clock.move_to(...)`) it comes back to
+        where it was when the block ends."""
+        self._back.append(dt.datetime.now(dt.UTC))
         self._coordinates.move_to(beijing(when, hour, minute).astimezone(dt.UTC))
         return self
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self._coordinates.move_to(self._back.pop())
 
     def shift(self, **delta: float):
         self._coordinates.shift(dt.timedelta(**delta))

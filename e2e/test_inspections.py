@@ -115,7 +115,9 @@ def test_results_from_entry_to_publication_correction_and_follow_up(
     evidence.get_by_role("button", name="上传").click()
     assert "已上传：门头.png" in messages(page)
     image = page.locator("#evidence img")
-    assert image.evaluate("img => img.complete && img.naturalWidth") == 2
+    # wait for the thumbnail to load (evaluating right after the swap raced with it)
+    loaded = "img => img.complete ? img.naturalWidth : new Promise(r => img.onload = () => r(img.naturalWidth))"
+    assert image.evaluate(loaded) == 2
 
     # The entity's representative refuses to sign: recorded with a witness.
     signature = page.locator("#signature")

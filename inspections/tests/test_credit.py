@@ -123,14 +123,13 @@ def test_the_credit_page_is_for_entity_managers(client, joint, people):
     assert not EntityFlag.objects.exists()
 
 
-def test_accountability_record_per_inspector(client, joint, people):
-    from unittest import mock
+def test_accountability_record_per_inspector(clock, client, joint, people):
 
     from inspections.selectors import accountability
 
     j = joint
     fill_sheet(j)
-    with mock.patch("django.utils.timezone.localdate", return_value=D(2027, 1, 5)):
+    with clock.move_to(D(2027, 1, 5)):
         services.sheet_submit(actor=j["leader"], assignment=j["sheet"])
     rows = {r.inspector.user_id: r for r in accountability(task=j["task"])}
     leader = rows[j["leader"].pk]

@@ -2,7 +2,6 @@
 nothing logged; the published result is immutable through every service."""
 
 import datetime as dt
-from unittest import mock
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -260,6 +259,107 @@ def test_item_entry_validation(joint):
     assert not ItemResult.objects.exists()
 
 
+def test_nothing_about_a_sheet_is_dated_before_its_entity_was_drawn(clock, joint, people):
+    """Drawn on 2026-11-10 (the task window opens 11-01): an inspection, an outcome, a notice
+    or a signature dated before the draw is refused, and nothing is written."""
+    from planning import services as planning
+
+    j = joint
+    a, part = j["sheet"], j["parts"]["market"]
+    item = part.items.first()
+    before_draw = timezone.make_aware(dt.datetime(2026, 11, 9, 15, 0))
+    audit_count = AuditEntry.objects.count()
+    attempts = [
+        (
+            "inspected_on",
+            lambda: services.item_result_save(
+                actor=j["leader"],
+                assignment=a,
+                part=part,
+                item=item,
+                categories=[category("1")],
+                inspected_on=D(2026, 11, 9),
+                methods=["on_site"],
+            ),
+            "检查日期不能早于抽中该检查对象的日期 2026-11-10",
+        ),
+        (
+            "on",
+            lambda: services.sheet_outcome_set(
+                actor=j["leader"],
+                assignment=a,
+                outcome="unreachable",
+                note="门面空置",
+                on=D(2026, 11, 9),
+            ),  # fmt: skip
+            "认定日期不能早于抽中该检查对象的日期 2026-11-10",
+        ),
+        (
+            "notified_at",
+            lambda: services.sheet_notice_set(
+                actor=j["leader"], assignment=a, method="phone", notified_at=before_draw
+            ),
+            "告知时间不能早于抽中该检查对象的日期 2026-11-10",
+        ),
+        (
+            "signed_at",
+            lambda: services.sheet_signature_set(
+                actor=j["leader"],
+                assignment=a,
+                status="signed",
+                signer_name="负责人",
+                signed_at=before_draw,
+            ),  # fmt: skip
+            "签字时间不能早于抽中该检查对象的时间",
+        ),
+    ]
+    for field, attempt, message in attempts:
+        with pytest.raises(ValidationError) as exc:
+            attempt()
+        assert exc.value.message_dict == {field: [message]}
+    assert not ItemResult.objects.exists()
+    sheet = SheetResult.objects.filter(assignment=a).first()
+    assert sheet is None or (sheet.outcome_on, sheet.notified_at, sheet.signed_at) == (
+        None,
+        None,
+        None,
+    )
+    assert AuditEntry.objects.count() == audit_count
+    # The day of the draw itself is fine.
+    services.item_result_save(
+        actor=j["leader"],
+        assignment=a,
+        part=part,
+        item=item,
+        categories=[category("1")],
+        inspected_on=D(2026, 11, 10),
+        methods=["on_site"],
+    )
+
+    # An entity taken from the reserve on 2026-11-20 cannot have been inspected on 11-15.
+    clock.move_to(D(2026, 11, 20))
+    other = j["other_sheet"]
+    substitute = planning.draw_replace_target(
+        actor=people["kc_market_org"], draw=j["draw"], assignment=other, reason="data_error",
+        detail="登记地址有误",
+    )  # fmt: skip
+    assert substitute.group_id == other.group_id  # the group of `other_market`
+    with pytest.raises(ValidationError) as exc:
+        services.item_result_save(
+            actor=j["other_market"],
+            assignment=substitute,
+            part=part,
+            item=item,
+            categories=[category("1")],
+            inspected_on=D(2026, 11, 15),
+            methods=["on_site"],
+        )
+    assert exc.value.message_dict == {
+        "inspected_on": ["检查日期不能早于抽中该检查对象的日期 2026-11-20"]
+    }
+    assert not ItemResult.objects.filter(sheet__assignment=substitute).exists()
+
+
 def test_legal_basis_cites_an_article(joint):
     from catalog.models import Article, Regulation
 
@@ -424,7 +524,7 @@ def test_visibility(joint, people, depts):
         )
 
 
-def test_overdue_warnings_are_yellow_then_red_and_stay_in_history(joint):
+def test_overdue_warnings_are_yellow_then_red_and_stay_in_history(clock, joint):
     j = joint
     a = j["sheet"]
     # Entry is due at the end of the window, 2026-12-31.
@@ -434,7 +534,7 @@ def test_overdue_warnings_are_yellow_then_red_and_stay_in_history(joint):
     assert [(x.level, x.late_days) for x in w] == [("danger", 2)]
     assert w[0].episode == "结果录入逾期：期限 2026-12-31，已逾期 2 天"
     fill_sheet(j)
-    with mock.patch("django.utils.timezone.localdate", return_value=D(2027, 1, 4)):
+    with clock.move_to(D(2027, 1, 4)):
         sheet = services.sheet_submit(actor=j["leader"], assignment=a)
     assert sheet.first_submitted_on == D(2027, 1, 4)
     event = sheet.events.get(kind="submitted")

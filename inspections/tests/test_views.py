@@ -275,14 +275,15 @@ def test_followups_are_visible_to_supervisors_not_to_other_counties(client, join
     assert FollowUp.objects.get().status == "closed"
 
 
-def test_my_sheets_shows_due_dates_and_warnings(client, joint):
+def test_my_sheets_shows_due_dates_and_warnings(clock, client, joint):
     j = joint
-    client.force_login(j["leader"])
-    with mock.patch("django.utils.timezone.localdate", return_value=D(2026, 12, 31)):
+    with clock.move_to(D(2026, 12, 31)):
+        client.force_login(j["leader"])  # (a session of 26 November has expired by then)
         page = client.get(url("my_sheets")).content.decode()
     assert j["sheet"].entity.name in page
     assert "今日到期" in page
-    with mock.patch("django.utils.timezone.localdate", return_value=D(2027, 1, 3)):
+    with clock.move_to(D(2027, 1, 3)):
+        client.force_login(j["leader"])
         page = client.get(url("my_sheets")).content.decode()
     assert "已逾期 3 天" in page
     client.force_login(j["culture"])

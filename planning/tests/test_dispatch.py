@@ -1,5 +1,4 @@
 import datetime as dt
-from unittest import mock
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -68,17 +67,17 @@ def test_nobody_confirms_for_another_department(people, depts, joint_draw):
     assert not AuditEntry.objects.filter(action="task.dispatch_confirm").exists()
 
 
-def test_overdue_confirmations_are_flagged_to_the_joint_office(people, depts, joint_draw):
+def test_overdue_confirmations_are_flagged_to_the_joint_office(clock, people, depts, joint_draw):
     # Drawn on Thursday 2026-11-26: due Monday 2026-11-30 (2 working days).
     drawn = timezone.make_aware(dt.datetime(2026, 11, 26, 10, 0))
     type(joint_draw).objects.filter(pk=joint_draw.pk).update(drawn_at=drawn)
-    with mock.patch("django.utils.timezone.localdate", return_value=D(2026, 11, 30)):
+    with clock.move_to(D(2026, 11, 30)):
         pending = dispatch_pending(user=people["kc_culture_admin"])
         assert [(p.deadline.due, p.overdue, p.due_today) for p in pending] == [
             (D(2026, 11, 30), False, True)
         ]
         assert dispatch_overdue(user=people["kc_joint"]) == []
-    with mock.patch("django.utils.timezone.localdate", return_value=D(2026, 12, 1)):
+    with clock.move_to(D(2026, 12, 1)):
         overdue = dispatch_overdue(user=people["kc_joint"])
         assert sorted(p.part.department.name for p in overdue) == [
             "宽城县市场监督管理局",

@@ -162,7 +162,7 @@ def test_a_failure_during_a_bulk_load_restores_indexes_and_writes_nothing(
 
 
 def test_reimport_with_changes_updates_grade_level_and_history(
-    people, townships, levels, tags, tmp_path
+    clock, people, townships, levels, tags, tmp_path
 ):
     user = people["kc_market_admin"]
     _cli(user, write_csv(tmp_path / "a.csv", rows(4, grade="B", tags="")))
@@ -177,7 +177,7 @@ def test_reimport_with_changes_updates_grade_level_and_history(
         EntityGrade.objects.filter(entity=second)
         .order_by("id")
         .values_list("level__code", "valid_to")
-    ) == [("B", dt.date.today()), ("D", None)]
+    ) == [("B", clock.today()), ("D", None)]  # Beijing's date, also before 08:00
     assert list(
         EntityChange.objects.filter(action="import.update")
         .order_by("entity_id")

@@ -180,12 +180,12 @@ def selected_at(assignment: Assignment) -> dt.datetime:
     return max(moments)
 
 
-def _not_before_selection(assignment: Assignment, day: dt.date, field: str, what: str) -> None:
+def _before_selection(assignment: Assignment, day: dt.date, what: str) -> str | None:
+    """The error for `what` dated `day` when that is before the entity was drawn."""
     selected_on = timezone.localtime(selected_at(assignment)).date()
     if day < selected_on:
-        raise ValidationError(
-            {field: f"{what}不能早于抽中该检查对象的日期 {selected_on.isoformat()}"}
-        )
+        return f"{what}不能早于抽中该检查对象的日期 {selected_on.isoformat()}"
+    return None
 
 
 def _sheet_for_update(assignment: Assignment) -> SheetResult:
@@ -291,9 +291,10 @@ def sheet_outcome_set(
             errors["on"] = "请填写认定日期"
         elif on > timezone.localdate():
             errors["on"] = "认定日期不能晚于今天"
+        elif early := _before_selection(assignment, on, "认定日期"):
+            errors["on"] = early
         if errors:
             raise ValidationError(errors)
-        _not_before_selection(assignment, on, "on", "认定日期")
         sheet.outcome, sheet.outcome_note, sheet.outcome_on = outcome, note.strip(), on
     sheet.full_clean()
     sheet.save()
@@ -327,9 +328,9 @@ def sheet_notice_set(
             raise ValidationError({"notified_at": "请填写告知时间"})
         if notified_at > _now():
             raise ValidationError({"notified_at": "告知时间不能晚于现在"})
-        _not_before_selection(
-            assignment, timezone.localtime(notified_at).date(), "notified_at", "告知时间"
-        )
+        early = _before_selection(assignment, timezone.localtime(notified_at).date(), "告知时间")
+        if early:
+            raise ValidationError({"notified_at": early})
         sheet.notified_at, sheet.notice_not_reason = notified_at, ""
     sheet.notice_method = method
     sheet.full_clean()
@@ -468,8 +469,8 @@ def item_result_save(
         errors["inspected_on"] = (
             f"检查日期不能早于任务开始日期 {assignment.task.window_start.isoformat()}"
         )
-    elif inspected_on < (selected_on := timezone.localtime(selected_at(assignment)).date()):
-        errors["inspected_on"] = f"检查日期不能早于抽中该检查对象的日期 {selected_on.isoformat()}"
+    elif early := _before_selection(assignment, inspected_on, "检查日期"):
+        errors["inspected_on"] = early
     if basis_article is not None:
         basis_regulation = basis_article.regulation
     if errors:

@@ -139,6 +139,11 @@ class DemoClock:
         return timezone.now()
 
     def at(self, day: dt.date, hour: int = 9, minute: int = 0) -> dt.datetime:
+        """Move on to `day` at `hour`:`minute`; a step written out of order is a bug in the demo
+        (its records would be dated wrongly), so moving back to an earlier day is refused; later
+        on the same day, the clock stays where it is."""
+        if day < timezone.localdate():
+            raise RuntimeError(f"演示数据的时间顺序有误：{day.isoformat()} 早于当前步骤的日期")
         return self._move(moment(day, hour, minute))
 
     def present(self) -> dt.datetime:

@@ -183,8 +183,8 @@ def _load(departments: dict[str, Department], clock: DemoClock, drawn_on: dt.dat
     assert len(sheets) == 10, len(sheets)
 
     def enter(a: Assignment, n: int, *, found: str = "", refused: bool = False) -> None:
-        """Told by phone on working day n-1 after the draw, inspected on working day n."""
-        clock.at(workday(n - 1), 9)
+        """Told by phone in the morning of working day n after the draw, inspected that day."""
+        clock.at(workday(n), 8, 30)
         services.sheet_notice_set(
             actor=leader, assignment=a, method="phone", notified_at=timezone.now()
         )
@@ -230,9 +230,9 @@ def _load(departments: dict[str, Department], clock: DemoClock, drawn_on: dt.dat
         services.sheet_publish(actor=reviewer, sheet=sheet)
 
     # 1. 通过登记的住所（经营场所）无法联系, with a photo of the closed premises: visited on
-    # working days 2 and 3 after the draw.
+    # working days 1 and 2 after the draw.
     a = sheets[0]
-    first_visit, second_visit = workday(2), workday(3)
+    first_visit, second_visit = workday(1), workday(2)
     clock.at(first_visit, 9)
     services.sheet_notice_set(
         actor=leader, assignment=a, method="phone", notified_at=timezone.now()
@@ -252,15 +252,15 @@ def _load(departments: dict[str, Department], clock: DemoClock, drawn_on: dt.dat
         note="登记住所现状照片",
         **_file("登记住所现状.png", _png((128, 128, 128))),  # type: ignore[arg-type]
     )
-    publish(a, 5)
+    publish(a, 3)
     # 2. Refusal to sign, published.
-    enter(sheets[1], 3, refused=True)
-    publish(sheets[1], 6)
+    enter(sheets[1], 4, refused=True)
+    publish(sheets[1], 5)
     # 3. Returned by the reviewer, still 审核退回.
-    enter(sheets[2], 5)
-    clock.at(workday(6), 10)
+    enter(sheets[2], 6)
+    clock.at(workday(7), 10)
     services.sheet_submit(actor=leader, assignment=sheets[2])
-    clock.at(workday(7), 11)
+    clock.at(workday(7), 15)
     services.sheet_review(
         actor=reviewer,
         sheet=SheetResult.objects.get(assignment=sheets[2]),
@@ -268,22 +268,11 @@ def _load(departments: dict[str, Department], clock: DemoClock, drawn_on: dt.dat
         note="未附现场检查照片，经营场所面积记录与登记不符，请核实后重新提交",
     )
     # 4. Published, then corrected (approved by the department administrator).
-    enter(sheets[3], 6)
-    publish(sheets[3], 8)
-    first_item = SheetResult.objects.get(assignment=sheets[3]).items.order_by("pk")[0]
-    clock.at(workday(12), 10)
-    correction = services.correction_create(
-        actor=reviewer,
-        item_result=first_item,
-        reason="复核现场笔录发现，检查时该户未按规定公示营业执照，录入时误选“未发现问题”",
-        categories=[problem],
-        problems="营业执照未在经营场所醒目位置悬挂",
-    )
-    clock.at(workday(13), 10)
-    services.correction_review(actor=admin, correction=correction, approve=True, note="同意更正")
+    enter(sheets[3], 8)
+    publish(sheets[3], 9)
     # 5. A problem found, follow-up opened and closed with the rectification report.
     year = drawn_on.year - 1
-    enter(sheets[4], 7, found=f"未按规定公示{year}年度报告")
+    enter(sheets[4], 10, found=f"未按规定公示{year}年度报告")
     services.evidence_add(
         actor=other,
         assignment=sheets[4],
@@ -291,33 +280,18 @@ def _load(departments: dict[str, Department], clock: DemoClock, drawn_on: dt.dat
         note="现场检查照片",
         **_file("现场检查照片.png", _png((200, 40, 40))),  # type: ignore[arg-type]
     )
-    publish(sheets[4], 9)
+    publish(sheets[4], 11)
     found_item = SheetResult.objects.get(assignment=sheets[4]).items.order_by("pk")[0]
     followup = services.followup_open(
         actor=reviewer,
         item_result=found_item,
         kind="rectify",
         description=f"责令于十五日内补报并公示{year}年度报告",
-        due_on=workday(9) + dt.timedelta(days=15),
-    )
-    clock.at(workday(11), 10)
-    services.followup_update(
-        actor=reviewer, followup=followup, text="已电话督促，经营者承诺一周内补报"
-    )
-    clock.at(workday(14), 10)
-    services.evidence_add(
-        actor=reviewer,
-        assignment=sheets[4],
-        followup=followup,
-        note="年度报告公示截图及整改说明",
-        **_file("整改报告.pdf", PDF),  # type: ignore[arg-type]
-    )
-    services.followup_close(
-        actor=reviewer, followup=followup, note=f"已补报并公示{year}年度报告，整改到位"
+        due_on=workday(11) + dt.timedelta(days=15),
     )
     # 6. A problem found, follow-up still open (due after the day the demo is loaded).
-    enter(sheets[5], 8, found="未取得食品经营许可从事预包装食品销售")
-    publish(sheets[5], 10)
+    enter(sheets[5], 12, found="未取得食品经营许可从事预包装食品销售")
+    publish(sheets[5], 13)
     open_item = SheetResult.objects.get(assignment=sheets[5]).items.order_by("pk")[0]
     services.followup_open(
         actor=reviewer,
@@ -333,10 +307,38 @@ def _load(departments: dict[str, Department], clock: DemoClock, drawn_on: dt.dat
         note="案件移交单",
         **_file("案件移交单.pdf", PDF + b"%case\n"),  # type: ignore[arg-type]
     )
-    # 7–10. Nothing found, each published two working days after its inspection.
-    for n, a in enumerate(sheets[6:], start=9):
+    # 7–10. Nothing found: inspected on working days 14–17, published together on day 18.
+    for n, a in enumerate(sheets[6:], start=14):
         enter(a, n)
-        publish(a, n + 2)
+    for a in sheets[6:]:
+        publish(a, 18)
+    # Later: the correction of sheet 4 (days 19–20) and the follow-up of sheet 5 (days 20–21).
+    first_item = SheetResult.objects.get(assignment=sheets[3]).items.order_by("pk")[0]
+    clock.at(workday(19), 10)
+    correction = services.correction_create(
+        actor=reviewer,
+        item_result=first_item,
+        reason="复核现场笔录发现，检查时该户未按规定公示营业执照，录入时误选“未发现问题”",
+        categories=[problem],
+        problems="营业执照未在经营场所醒目位置悬挂",
+    )
+    clock.at(workday(20), 10)
+    services.correction_review(actor=admin, correction=correction, approve=True, note="同意更正")
+    clock.at(workday(20), 11)
+    services.followup_update(
+        actor=reviewer, followup=followup, text="已电话督促，经营者承诺一周内补报"
+    )
+    clock.at(workday(21), 10)
+    services.evidence_add(
+        actor=reviewer,
+        assignment=sheets[4],
+        followup=followup,
+        note="年度报告公示截图及整改说明",
+        **_file("整改报告.pdf", PDF),  # type: ignore[arg-type]
+    )
+    services.followup_close(
+        actor=reviewer, followup=followup, note=f"已补报并公示{year}年度报告，整改到位"
+    )
 
     return (
         f"检查结果：{task.name}（{task.number}）已抽取 {len(sheets)} 户，已公示 9 户，退回 1 户，"

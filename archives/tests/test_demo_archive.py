@@ -125,6 +125,9 @@ def test_demo_results_have_the_documented_figures_and_archive(clock, demo_county
         days += [timezone.localtime(t).date() for t in (sheet.notified_at, sheet.signed_at) if t]
         days += list(sheet.items.values_list("inspected_on", flat=True))
         assert all(drawn_on <= day < today for day in days if day), (sheet.pk, days)
+        if sheet.notified_at:  # told before (or on the day of) the inspection
+            notified_on = timezone.localtime(sheet.notified_at).date()
+            assert notified_on <= (sheet.completed_on or sheet.outcome_on), sheet.pk
         if sheet.published_at:
             published_on = timezone.localtime(sheet.published_at).date()
             assert sheet.completed_on <= published_on <= publication_due(sheet).due
